@@ -1,0 +1,17 @@
+/** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
+
+/** What a suite returns: machine-readable data plus a Markdown table for the results folder. */
+export interface BenchResult {
+  name: string;
+  /** ISO time of the run. */
+  date: string;
+  data: unknown;
+  markdown: string;
+}
+
+export interface BenchSuite {
+  name: string;
+  run(): Promise<BenchResult>;
+}
+
+export const suites: BenchSuite[] = [];

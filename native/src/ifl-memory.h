@@ -1,0 +1,91 @@
+// ifl-memory.h — the attention-memory interface (cf. llama.cpp src/llama-memory.h).
+// The forward pass computes q/k/v projections and hands them to an attn_memory, which owns
+// the keys/values it keeps, how positions are encoded (RoPE), and the attention itself.
+// Two implementations: the full KV cache (ifl-kv-cache) and InfLLM block memory
+// (src/infllm/). Neither knows about the other; the context picks one per session.
+//
+// A model call brings n new tokens for every layer:
+//   begin_call(n) → attend(layer 0) … attend(layer L-1) → end_call()
+// Only end_call() makes the call permanent; rollback_call() (after cancellation between
+// layers) returns the memory to its state at begin_call().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ifl-rope.h"
+
+namespace ifl {
+
+class thread_pool;
+
+// Shape of the attention layers a memory serves.
+struct attn_layout {
+    int         n_layer   = 0;
+    int         n_head    = 0;  // query heads
+    int         n_head_kv = 0;  // key/value heads; query head h reads kv head h / (n_head / n_head_kv)
+    int         head_dim  = 0;
+    rope_params rope;           // how the model encodes positions
+};
+
+// One retrieval decision: the memory blocks selected for one execution chunk of one layer.
+struct retrieval_record {
+    int64_t              q_start  = 0;     // absolute position of the chunk's first query
+    int32_t              q_len    = 0;     // queries in the chunk (1 while decoding)
+    int32_t              layer    = 0;
+    int32_t              n_blocks = 0;     // memory blocks that existed at selection time
+    bool                 scored   = false; // false: n_blocks <= topk, all blocks taken unscored
+    std::vector<int32_t> selected;         // block ids, ascending
+    std::vector<float>   scores;           // relevance of each selected block (same order); empty if !scored
+};
+
+// Receives retrieval records as they are made (called on the compute thread).
+class retrieval_sink {
+public:
+    virtual ~retrieval_sink() = default;
+    virtual void on_retrieval(const retrieval_record & r) = 0;
+};
+
+// Sizes for progress displays and benchmarks.
+struct memory_stats {
+    int64_t n_tokens       = 0;  // tokens committed (n_past)
+    int64_t n_blocks       = 0;  // InfLLM memory blocks (0 for the full cache)
+    int64_t bytes_resident = 0;  // bytes held in RAM
+    int64_t bytes_mapped   = 0;  // bytes held in memory-mapped files
+};
+
+class attn_memory {
+public:
+    virtual ~attn_memory() = default;
+
+    // ---- model call lifecycle ------------------------------------------------------------
+    // Begins a call of n_tokens new tokens at positions [n_past(), n_past() + n_tokens).
+    virtual void begin_call(int64_t n_tokens) = 0;
+    // Attention of layer il over the call's tokens.
+    //   q:   [n_tokens, n_head,    head_dim] raw projections (after q-norm, before RoPE), scratch
+    //   k:   [n_tokens, n_head_kv, head_dim] raw projections (after k-norm, before RoPE), scratch
+    //   v:   [n_tokens, n_head_kv, head_dim]
+    //   out: [n_tokens, n_head,    head_dim]
+    // The memory may rotate q and k in place. Layers are attended in order 0..n_layer-1.
+    virtual void attend(int il, float * q, float * k, const float * v, float * out, thread_pool & pool) = 0;
+    // Commits the call: n_past() advances by n_tokens.
+    virtual void end_call() = 0;
+    // Abandons the call in progress; the state is exactly as before begin_call().
+    virtual void rollback_call() = 0;
+
+    // ---- state -------------------------------------------------------------------------------
+    virtual int64_t n_past() const = 0;
+    // Tokens that can still be appended (INT64_MAX when unbounded).
+    virtual int64_t capacity_left() const = 0;
+    // Forgets everything (n_past() becomes 0).
+    virtual void clear() = 0;
+    // An independent memory with the same committed state (copy-on-write where possible).
+    virtual std::unique_ptr<attn_memory> fork() const = 0;
+    // Where retrieval decisions go (nullptr: nowhere). The full cache makes none.
+    virtual void set_retrieval_sink(retrieval_sink * sink) = 0;
+    virtual memory_stats stats() const = 0;
+};
+
+} // namespace ifl
