@@ -27,8 +27,10 @@ export interface GgufWriterOptions {
    */
   version?: number;
   /**
-   * Alignment of the data section and of each tensor's data (default 32). A `general.alignment`
-   * UINT32 KV with a value >= 1 takes precedence (GGUF semantics); it is not added automatically.
+   * Alignment of the data section and of each tensor's data (default 32). Readers learn it only
+   * from `general.alignment`, so when this differs from 32 and no such KV was added, build()
+   * appends `general.alignment` (UINT32) as the last KV. A `general.alignment` UINT32 KV added
+   * explicitly with a value >= 1 takes precedence over this option.
    */
   alignment?: number;
 }
@@ -139,27 +141,28 @@ export class GgufWriter {
     return this;
   }
 
-  /** The alignment the layout uses: a general.alignment UINT32 >= 1 if present, else the option. */
-  private layoutAlignment(): number {
-    for (const kv of this.kvs) {
-      if (shown(kv.key) === 'general.alignment' && kv.type === GgufValueType.UINT32 && (kv.value as number) >= 1) {
-        return kv.value as number;
-      }
+  /** The KVs to write and the alignment of the layout (see {@link GgufWriterOptions.alignment}). */
+  private resolveAlignment(): { kvs: PendingKv[]; alignment: number } {
+    const explicit = this.kvs.filter((kv) => shown(kv.key) === 'general.alignment');
+    for (const kv of explicit) {
+      if (kv.type === GgufValueType.UINT32 && (kv.value as number) >= 1) return { kvs: this.kvs, alignment: kv.value as number };
     }
-    return this.alignment;
+    if (explicit.length > 0 || this.alignment === 32) return { kvs: this.kvs, alignment: this.alignment };
+    const added: PendingKv = { key: 'general.alignment', type: GgufValueType.UINT32, value: this.alignment };
+    return { kvs: [...this.kvs, added], alignment: this.alignment };
   }
 
   /** Serialises the file and reports where each field went. */
   build(): { bytes: Uint8Array; layout: GgufLayout } {
     const sink = new ByteSink();
-    const alignment = this.layoutAlignment();
+    const { kvs, alignment } = this.resolveAlignment();
     sink.bytes(new Uint8Array([0x47, 0x47, 0x55, 0x46])); // "GGUF"
     sink.u32(this.version);
     sink.u64(BigInt(this.tensors.length));
-    sink.u64(BigInt(this.kvs.length));
+    sink.u64(BigInt(kvs.length));
 
     const layout: GgufLayout = { kvs: [], tensorInfos: [], headerEnd: 0, alignment, dataOffset: 0, tensorData: [] };
-    for (const kv of this.kvs) {
+    for (const kv of kvs) {
       const at = sink.length;
       writeGgufString(sink, kv.key);
       const typeAt = sink.length;

@@ -65,6 +65,21 @@ describe('GgufWriter byte layout', () => {
     expect(bytes.length).toBe(128 + 128);
   });
 
+  it('adds general.alignment when the alignment option is not 32', () => {
+    const { bytes, layout } = new GgufWriter({ alignment: 16 }).build();
+    const expected = [
+      ...MAGIC, ...u32(3), ...u64(0), ...u64(1), //                    24
+      ...str('general.alignment'), ...u32(4), ...u32(16), //           + 25 + 4 + 4 = 57
+      ...zeros(64 - 57), //                                            pad to 16 → 64
+    ];
+    expect([...bytes]).toEqual(expected);
+    expect(layout.alignment).toBe(16);
+    // An explicit KV wins over the option, and nothing is added then.
+    const w = new GgufWriter({ alignment: 16 }).addKv('general.alignment', T.UINT32, 8);
+    expect(w.build().layout.alignment).toBe(8);
+    expect(w.build().layout.kvs.length).toBe(1);
+  });
+
   it('encodes every scalar type little-endian', () => {
     expect(valueBytes(T.UINT8, 255)).toEqual([0xff]);
     expect(valueBytes(T.INT8, -2)).toEqual([0xfe]);
