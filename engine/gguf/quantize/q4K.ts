@@ -21,7 +21,7 @@ interface Scratch {
   L: Uint8Array; // [256] quants 0..15
   Laux: Uint8Array; // [32]
   weights: Float32Array; // [32]
-  xm: Float32Array; // [32] x - min
+  xm: Float32Array; // [32] x - (current best min)
   /** Results of the last makeQkx2: scale and -min. */
   scale: number;
   negMin: number;
@@ -63,7 +63,9 @@ function makeQkx2(x: Float32Array, xo: number, n: number, nmax: number, s: Scrat
     return;
   }
   for (let i = 0; i < n; i++) xm[i] = f(x[xo + i] - min);
-  const range = f(max - min);
+  // As in llama.cpp, each candidate is placed relative to the best min found so far: `range`
+  // and `xm` follow `min` when a candidate wins.
+  let range = f(max - min);
   let iscale = f(nmax / range);
   let scale = f(1 / iscale);
   for (let i = 0; i < n; i++) {
@@ -99,6 +101,8 @@ function makeQkx2(x: Float32Array, xo: number, n: number, nmax: number, s: Scrat
       bestError = curError;
       scale = thisScale;
       min = thisMin;
+      range = f(max - min);
+      for (let i = 0; i < n; i++) xm[i] = f(x[xo + i] - min);
     }
   }
   s.scale = scale;
@@ -162,12 +166,19 @@ export function quantizeRowQ4_K(x: Float32Array, out: Uint8Array, o: number): vo
     const dminBits = f32ToF16Bits(f(maxMin / 63));
     view.setUint16(bo, dBits, true);
     view.setUint16(bo + 2, dminBits, true);
-    requantize(x, xo, out, bo, f16BitsToNumber(dBits), f16BitsToNumber(dminBits), s.L);
+    requantizeQ4_K(x, xo, out, bo, s.L);
   }
 }
 
-/** Re-quantizes each sub-block with its stored scale and min, then packs the nibbles. */
-function requantize(x: Float32Array, xo: number, out: Uint8Array, bo: number, dAll: number, dminAll: number, L: Uint8Array): void {
+/**
+ * Second half of the Q4_K quantizer: fills the 128 quant bytes of the block at `bo` from its
+ * stored d, dmin and 6-bit scales (each value rounded to the nearest step of its sub-block,
+ * clamped to 0..15). `L` [256] holds the quants kept for sub-blocks whose scale is 0.
+ */
+function requantizeQ4_K(x: Float32Array, xo: number, out: Uint8Array, bo: number, L: Uint8Array): void {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const dAll = f16BitsToNumber(view.getUint16(bo, true));
+  const dminAll = f16BitsToNumber(view.getUint16(bo + 2, true));
   for (let j = 0; j < 8; j++) {
     const [sc, m] = scaleMinK4(out, bo + 4, j);
     const d = f(dAll * sc);
