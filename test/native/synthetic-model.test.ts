@@ -18,6 +18,7 @@ import {
   planSyntheticModel,
   SYNTHETIC_PRESETS,
   writeSyntheticModel,
+  writeSyntheticPlan,
   type SyntheticArch,
   type SyntheticModelOptions,
 } from '../../engine/gguf/syntheticModel.js';
@@ -195,6 +196,17 @@ describe('streamed file', () => {
     for (const kv of planSyntheticModel(opts).metadata) w.addKv(kv.key, kv.type, kv.value);
     for (const t of info.tensors) w.addTensor(t.name, t.dims, t.type, new Uint8Array(bytes.buffer, bytes.byteOffset + t.offset, t.nBytes));
     expect(Buffer.from(w.toBytes()).equals(bytes)).toBe(true);
+  });
+
+  it('writes an edited plan (a tensor dropped, a shape changed) for loader error tests', async () => {
+    const plan = planSyntheticModel({ ...SMALL, arch: 'llama', weightType: 'Q4_0' });
+    plan.tensors = plan.tensors.filter((t) => t.name !== 'blk.0.ffn_up.weight');
+    plan.tensors.find((t) => t.name === 'blk.0.attn_k.weight')!.dims = [256, 96];
+    const path = out();
+    await writeSyntheticPlan(path, plan);
+    const info = readGgufSync(path);
+    expect(info.tensors.map((t) => t.name)).not.toContain('blk.0.ffn_up.weight');
+    expect(info.tensors.find((t) => t.name === 'blk.0.attn_k.weight')?.dims).toEqual([256, 96]);
   });
 
   it('an abort rejects with the signal reason and leaves no file or temp file', async () => {

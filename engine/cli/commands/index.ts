@@ -1,5 +1,6 @@
 /** Every `infllm` subcommand, in the order `infllm help` lists them. */
 import type { CliCommand } from '../types.js';
 import { infoCommand } from './info.js';
+import { synthCommand } from './synth.js';
 
-export const commands: CliCommand[] = [infoCommand];
+export const commands: CliCommand[] = [infoCommand, synthCommand];
