@@ -9,7 +9,7 @@ import { GgufValueType as T, type GgufFileInfo } from '../../engine/binding/Gguf
 import { EngineError, type EngineErrorCode } from '../../engine/errors.js';
 import { GgufWriter, ggufArray, type GgufLayout } from '../../engine/gguf/GgufWriter.js';
 import { GgmlType } from '../../engine/gguf/ggmlTypes.js';
-import { readGgufSync } from '../../engine/model/gguf.js';
+import { readGguf, readGgufSync } from '../../engine/model/gguf.js';
 import { makeTempDir, runCli } from '../helpers/gguf.js';
 import { sharedPath } from '../helpers/shared.js';
 
@@ -174,6 +174,16 @@ describe('bad GGUF input through the addon', () => {
     const message = (err as Error).message;
     expect(message).not.toContain('\n');
     if (c.message) expect(message).toMatch(c.message);
+  });
+});
+
+describe('bad GGUF input through the async reader', () => {
+  it('rejects every case with the same code as the sync reader', async () => {
+    for (const c of cases) {
+      const err = await readGguf(c.path).then(() => undefined, (e: unknown) => e);
+      expect(err, c.name).toBeInstanceOf(EngineError);
+      expect((err as EngineError).code, c.name).toBe(c.code);
+    }
   });
 });
 
