@@ -109,6 +109,10 @@ add('duplicate tensor name', writerFile((w) => {
   w.addTensor('same', [1], GgmlType.F32, new Uint8Array(4)).addTensor('same', [1], GgmlType.F32, new Uint8Array(4));
 }), 'GGUF_CORRUPT', /duplicate tensor name "same"/);
 
+add('empty tensor name', writerFile((w) => w.addTensor('', [1], GgmlType.F32, new Uint8Array(4))), 'GGUF_CORRUPT', /empty name/);
+add('invalid UTF-8 tensor name', writerFile((w) => w.addTensor(new Uint8Array([0xff]), [1], GgmlType.F32, new Uint8Array(4))),
+  'GGUF_CORRUPT', /name of tensor 0 .* not valid UTF-8/);
+
 // ---- metadata ----------------------------------------------------------------------------------
 add('alignment 48', writerFile((w) => w.addKv('general.alignment', T.UINT32, 48)), 'GGUF_CORRUPT', /general.alignment 48 is not a power of two/);
 add('alignment 0', writerFile((w) => w.addKv('general.alignment', T.UINT32, 0)), 'GGUF_CORRUPT', /not a power of two/);
