@@ -80,9 +80,32 @@ function dot(a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bOff: num
 }
 
 /**
- * Causal attention over n tokens where key j is seen by query p (j <= p) at RoPE distance
- * dist(p, j), or hidden when dist returns null. Returns out [n, nHead, headDim].
+ * Probabilities of causal attention over n tokens where key j is seen by query p (j <= p) at
+ * RoPE distance dist(p, j), or hidden when dist returns null: probs[p * nHead + h][j], j <= p.
  */
+export function distanceProbs(lay: RefLayout, inp: LayerInput, dist: (p: number, j: number) => number | null): Float64Array[] {
+  const { nHead: H, nHeadKv: Hkv, headDim: d } = lay;
+  const g = H / Hkv;
+  const n = inp.q.length / (H * d);
+  const probs: Float64Array[] = [];
+  for (let p = 0; p < n; p++)
+    for (let h = 0; h < H; h++) {
+      const logits = new Float64Array(p + 1).fill(-Infinity);
+      for (let j = 0; j <= p; j++) {
+        const dj = dist(p, j);
+        if (dj === null) continue;
+        const qr = headAt(inp.q, (p * H + h) * d, lay, dj);
+        logits[j] = dot(qr, 0, inp.k, (j * Hkv + Math.floor(h / g)) * d, d) / Math.sqrt(d);
+      }
+      const m = Math.max(...logits);
+      const w = logits.map((l) => Math.exp(l - m));
+      const z = w.reduce((a, b) => a + b, 0);
+      probs.push(w.map((x) => x / z));
+    }
+  return probs;
+}
+
+/** Causal attention with RoPE distance dist(p, j) (null hides the key); out [n, nHead, headDim]. */
 export function distanceAttention(
   lay: RefLayout,
   inp: LayerInput,
@@ -90,25 +113,14 @@ export function distanceAttention(
 ): Float64Array {
   const { nHead: H, nHeadKv: Hkv, headDim: d } = lay;
   const g = H / Hkv;
-  const n = inp.q.length / (H * d);
-  const out = new Float64Array(n * H * d);
-  for (let p = 0; p < n; p++)
-    for (let h = 0; h < H; h++) {
-      const logits: number[] = [];
-      const keys: number[] = [];
-      for (let j = 0; j <= p; j++) {
-        const dj = dist(p, j);
-        if (dj === null) continue;
-        const qr = headAt(inp.q, (p * H + h) * d, lay, dj);
-        logits.push(dot(qr, 0, inp.k, (j * Hkv + Math.floor(h / g)) * d, d) / Math.sqrt(d));
-        keys.push(j);
-      }
-      const m = Math.max(...logits);
-      const w = logits.map((l) => Math.exp(l - m));
-      const z = w.reduce((a, b) => a + b, 0);
-      for (let t = 0; t < keys.length; t++)
-        for (let c = 0; c < d; c++) out[(p * H + h) * d + c] += (w[t] / z) * inp.v[(keys[t] * Hkv + Math.floor(h / g)) * d + c];
-    }
+  const probs = distanceProbs(lay, inp, dist);
+  const out = new Float64Array(probs.length * d);
+  probs.forEach((pr, row) => {
+    const h = row % H;
+    pr.forEach((w, j) => {
+      for (let c = 0; c < d; c++) out[row * d + c] += w * inp.v[(j * Hkv + Math.floor(h / g)) * d + c];
+    });
+  });
   return out;
 }
 
