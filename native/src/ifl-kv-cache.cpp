@@ -28,8 +28,8 @@ void kv_cache::begin_call(int64_t n_tokens) {
 }
 
 void kv_cache::write_tokens(layer_pages & lp, int64_t pos0, int64_t n, const float * k, const float * v) {
-    const int64_t rf = row_floats();
-    for (int64_t t = 0; t < n;) {
+    const int64_t rf = row_floats(), d = layout_.head_dim;
+    for (int64_t t = 0; t < n; ++t) {
         const int64_t pos = pos0 + t;
         const size_t pi = (size_t)(pos / k_kv_page);
         if (pi >= lp.pages.size()) {
@@ -40,10 +40,11 @@ void kv_cache::write_tokens(layer_pages & lp, int64_t pos0, int64_t n, const flo
         }
         page & pg = *lp.pages[pi];
         const int64_t off = pos % k_kv_page;
-        const int64_t cnt = std::min(n - t, k_kv_page - off);
-        std::memcpy(pg.k.data() + off * rf, k + t * rf, sizeof(float) * (size_t)(cnt * rf));
-        std::memcpy(pg.v.data() + off * rf, v + t * rf, sizeof(float) * (size_t)(cnt * rf));
-        t += cnt;
+        for (int h = 0; h < layout_.n_head_kv; ++h) {
+            const int64_t dst = (h * k_kv_page + off) * d, src = t * rf + h * d;
+            std::memcpy(pg.k.data() + dst, k + src, sizeof(float) * (size_t)d);
+            std::memcpy(pg.v.data() + dst, v + src, sizeof(float) * (size_t)d);
+        }
     }
 }
 
@@ -66,8 +67,8 @@ void kv_cache::attend(int il, float * q, float * k, const float * v, float * out
         st.k = pg.k.data();
         st.v = pg.v.data();
         st.n_keys = std::min(k_kv_page, n_keys - p0);
-        st.kv_row_stride = row_floats();
-        st.kv_head_stride = d;
+        st.kv_row_stride = d;
+        st.kv_head_stride = k_kv_page * d;
         st.band.q_pos0 = n_past_;
         st.band.k_pos0 = p0;
         st.band.d_min = 0;  // causal: a query sees keys at or before its position

@@ -1,7 +1,7 @@
 // ifl-kv-cache.h — full causal attention memory (attn_memory): every key is kept, rotated at
 // its absolute position, and every query attends to all keys at or before its own position.
-// Storage per layer: pages of k_kv_page tokens, K and V each [k_kv_page, n_head_kv, head_dim],
-// f32. Full pages are immutable and shared between forks (copy-on-write by construction: only
+// Storage per layer: pages of k_kv_page tokens, K and V each [n_head_kv, k_kv_page, head_dim],
+// f32 (head-major: one head's consecutive keys are contiguous for the attention). Full pages are immutable and shared between forks (copy-on-write by construction: only
 // the last, partial page is ever written, and fork() copies it).
 #pragma once
 
@@ -35,8 +35,8 @@ public:
 
 private:
     struct page {
-        std::vector<float> k;  // [k_kv_page, n_head_kv, head_dim], rotated at absolute positions
-        std::vector<float> v;  // [k_kv_page, n_head_kv, head_dim]
+        std::vector<float> k;  // [n_head_kv, k_kv_page, head_dim], rotated at absolute positions
+        std::vector<float> v;  // [n_head_kv, k_kv_page, head_dim]
     };
     using page_ptr = std::shared_ptr<page>;
     struct layer_pages { std::vector<page_ptr> pages; };

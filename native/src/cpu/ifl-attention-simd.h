@@ -162,4 +162,50 @@ inline void axpy_n(float * acc, float p, const float * v, int d) {
 #endif
 }
 
+#if IFL_ATTN_AVX2
+// acc[c0 .. c0 + 8*NV) += sum_j p[j] * v_j[...] with the accumulators held in registers.
+template <int NV>
+inline void pv_block(float * acc, const float * p, const float * const * vrows, int nrows, int c0, int d) {
+    __m256 a[NV];
+    const bool tail = c0 + 8 * NV > d;  // only the last block may be partial
+    const __m256i m = tail_mask(d - (c0 + 8 * (NV - 1)));
+    for (int u = 0; u < NV; ++u)
+        a[u] = (tail && u == NV - 1) ? _mm256_maskload_ps(acc + c0 + 8 * u, m) : _mm256_loadu_ps(acc + c0 + 8 * u);
+    for (int j = 0; j < nrows; ++j) {
+        const __m256 pj = _mm256_set1_ps(p[j]);
+        const float * v = vrows[j] + c0;
+        for (int u = 0; u < NV; ++u) {
+            const __m256 vv = (tail && u == NV - 1) ? _mm256_maskload_ps(v + 8 * u, m) : _mm256_loadu_ps(v + 8 * u);
+            a[u] = _mm256_fmadd_ps(pj, vv, a[u]);
+        }
+    }
+    for (int u = 0; u < NV; ++u) {
+        if (tail && u == NV - 1) _mm256_maskstore_ps(acc + c0 + 8 * u, m, a[u]);
+        else _mm256_storeu_ps(acc + c0 + 8 * u, a[u]);
+    }
+}
+#endif
+
+// acc[c] += sum over j in [0, nrows) of p[j] * vrows[j][c], j ascending (one fma per term).
+inline void pv_accumulate(float * acc, const float * p, const float * const * vrows, int nrows, int d) {
+#if IFL_ATTN_AVX2
+    int c0 = 0;
+    for (; d - c0 >= 64; c0 += 64) pv_block<8>(acc, p, vrows, nrows, c0, d);
+    const int nv = (d - c0 + 7) / 8;
+    switch (nv) {
+        case 1: pv_block<1>(acc, p, vrows, nrows, c0, d); break;
+        case 2: pv_block<2>(acc, p, vrows, nrows, c0, d); break;
+        case 3: pv_block<3>(acc, p, vrows, nrows, c0, d); break;
+        case 4: pv_block<4>(acc, p, vrows, nrows, c0, d); break;
+        case 5: pv_block<5>(acc, p, vrows, nrows, c0, d); break;
+        case 6: pv_block<6>(acc, p, vrows, nrows, c0, d); break;
+        case 7: pv_block<7>(acc, p, vrows, nrows, c0, d); break;
+        default: break;
+    }
+#else
+    for (int j = 0; j < nrows; ++j)
+        for (int c = 0; c < d; ++c) acc[c] = std::fma(p[j], vrows[j][c], acc[c]);
+#endif
+}
+
 } // namespace ifl::attn_simd

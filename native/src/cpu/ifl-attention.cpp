@@ -114,10 +114,12 @@ void segment_partial(const plan & c, const unit_geom & ug, const attn_workspace:
             for (int t = 0; t < k_attn_tile; ++t) s[t] -= row[0];
             exp_n(s, pb, k_attn_tile);
             float sum = 0.0f;
+            const float * vrows[k_attn_tile];
             for (int64_t j = a; j < b; ++j) {
                 sum += pb[j - t0];
-                axpy_n(row + 2, pb[j - t0], vbase + j * rs, d);
+                vrows[j - a] = vbase + j * rs;
             }
+            pv_accumulate(row + 2, pb + (a - t0), vrows, (int)(b - a), d);
             row[1] += sum;
         }
     }

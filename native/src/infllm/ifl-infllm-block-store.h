@@ -24,10 +24,10 @@ struct kv_block_shape {
 
 class kv_block {
 public:
-    // Builds a block from token-major rows: k_rows/v_rows [block_size, n_head_kv, head_dim]
-    // (row stride row_stride floats), score_rows [block_size, n_head] (row stride n_head).
+    // Builds a block from head-major rows: token t of kv head h at k_rows + h*head_stride + t*head_dim
+    // (same for v_rows); score_rows [block_size, n_head] (row stride n_head).
     static std::shared_ptr<const kv_block> make_f32(const kv_block_shape & sh, const float * k_rows,
-                                                    const float * v_rows, int64_t row_stride,
+                                                    const float * v_rows, int64_t head_stride,
                                                     const float * score_rows);
 
     kv_elem_type type() const { return type_; }

@@ -45,8 +45,8 @@ void infllm_chunk_attend(infllm_layer & L, const attn_layout & lay, const infllm
     loc.k = L.rem_k_rot(lo);
     loc.v = L.rem_v(lo);
     loc.n_keys = c.b - lo;
-    loc.kv_row_stride = L.row_floats();
-    loc.kv_head_stride = d;
+    loc.kv_row_stride = d;
+    loc.kv_head_stride = L.rem_head_stride();
     loc.band.q_pos0 = c.a;
     loc.band.k_pos0 = lo;
     loc.band.d_min = 0;
@@ -66,7 +66,7 @@ void infllm_chunk_attend(infllm_layer & L, const attn_layout & lay, const infllm
     const int64_t tail_end = c.b - n_local;  // rem tokens outside the window of the chunk's last query
     if (tail_end > L.rem_start()) {
         attn_stage tail = global_stage(c, L.rem_k_raw(L.rem_start()), L.rem_v(L.rem_start()), tail_end - L.rem_start(),
-                                       L.row_floats(), d);
+                                       d, L.rem_head_stride());
         if (!s.compat) {  // intended mask: a tail key is global only for queries it has left the window of
             tail.band.q_pos0 = c.a;
             tail.band.k_pos0 = L.rem_start();

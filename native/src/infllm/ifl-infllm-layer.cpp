@@ -19,24 +19,29 @@ infllm_layer::infllm_layer(const attn_layout & layout, const infllm_settings & s
 void infllm_layer::make_room(int64_t pos_end) {
     if (pos_end - buf_pos0_ <= cap_) return;
     // Compact: slide the live rows [rem_start, rem_end) to slot 0 (rare: the buffer keeps
-    // `slack` free rows, so the cost is amortised over at least that many tokens).
-    const int64_t live = rem_end_ - rem_start_, rf = row_floats();
-    if (rem_start_ > buf_pos0_ && live > 0) {
-        const int64_t from = idx(rem_start_);
-        std::memmove(k_raw_.data(), k_raw_.data() + from * rf, sizeof(float) * (size_t)(live * rf));
-        std::memmove(k_rot_.data(), k_rot_.data() + from * rf, sizeof(float) * (size_t)(live * rf));
-        std::memmove(v_.data(), v_.data() + from * rf, sizeof(float) * (size_t)(live * rf));
-        std::memmove(score_.data(), score_.data() + from * n_head_, sizeof(float) * (size_t)(live * n_head_));
-    }
-    buf_pos0_ = rem_start_;
-    const int64_t need = pos_end - buf_pos0_;
-    if (need <= cap_) return;
+    // `slack` free rows, so the cost is amortised over at least that many tokens), growing the
+    // capacity when the call still does not fit.
+    const int64_t live = rem_end_ - rem_start_, from = idx(rem_start_), d = head_dim_;
     const int64_t slack = std::max<int64_t>(256, s_.n_local / 8);
-    cap_ = std::max(need, (int64_t)s_.n_local + s_.block_size + s_.chunk) + slack;
-    k_raw_.resize((size_t)(cap_ * rf));
-    k_rot_.resize((size_t)(cap_ * rf));
-    v_.resize((size_t)(cap_ * rf));
-    score_.resize((size_t)(cap_ * n_head_));
+    const int64_t need = pos_end - rem_start_;
+    const int64_t new_cap = need <= cap_ ? cap_ : std::max(need, (int64_t)s_.n_local + s_.block_size + s_.chunk) + slack;
+    auto move_heads = [&](std::vector<float> & buf) {
+        std::vector<float> dst;
+        if (new_cap != cap_) dst.resize((size_t)(n_head_kv_ * new_cap * d));
+        float * out = new_cap != cap_ ? dst.data() : buf.data();
+        for (int h = 0; h < n_head_kv_; ++h)
+            if (live > 0)
+                std::memmove(out + h * new_cap * d, buf.data() + (h * cap_ + from) * d, sizeof(float) * (size_t)(live * d));
+        if (new_cap != cap_) buf.swap(dst);
+    };
+    move_heads(k_raw_);
+    move_heads(k_rot_);
+    move_heads(v_);
+    if (live > 0)
+        std::memmove(score_.data(), score_.data() + from * n_head_, sizeof(float) * (size_t)(live * n_head_));
+    if (new_cap != cap_) score_.resize((size_t)(new_cap * n_head_));
+    cap_ = new_cap;
+    buf_pos0_ = rem_start_;
 }
 
 void infllm_layer::begin(int64_t pos_end) {
@@ -61,26 +66,27 @@ void infllm_layer::rollback() {
 
 void infllm_layer::append_tokens(int64_t pos0, int64_t n, const float * k_raw, const float * v, const rope_table & rope) {
     IFL_ASSERT(pos0 == rem_end_ && idx(pos0 + n) <= cap_);
-    const int64_t rf = row_floats();
-    float * kr = k_raw_.data() + idx(pos0) * rf;
-    float * kt = k_rot_.data() + idx(pos0) * rf;
-    std::memcpy(kr, k_raw, sizeof(float) * (size_t)(n * rf));
-    std::memcpy(kt, k_raw, sizeof(float) * (size_t)(n * rf));
-    std::memcpy(v_.data() + idx(pos0) * rf, v, sizeof(float) * (size_t)(n * rf));
+    const int64_t d = head_dim_, hs = rem_head_stride();
+    float * kr = k_raw_.data() + idx(pos0) * d;
+    float * kt = k_rot_.data() + idx(pos0) * d;
+    float * vr = v_.data() + idx(pos0) * d;
+    for (int64_t t = 0; t < n; ++t)
+        for (int h = 0; h < n_head_kv_; ++h) {
+            const int64_t src = (t * n_head_kv_ + h) * d, dst = h * hs + t * d;
+            std::memcpy(kr + dst, k_raw + src, sizeof(float) * (size_t)d);
+            std::memcpy(kt + dst, k_raw + src, sizeof(float) * (size_t)d);
+            std::memcpy(vr + dst, v + src, sizeof(float) * (size_t)d);
+            rope.rotate(rope_, t, kt + dst, 1, head_dim_);
+        }
     std::fill(score_.data() + idx(pos0) * n_head_, score_.data() + idx(pos0 + n) * n_head_, 0.0f);
-    for (int64_t t = 0; t < n; ++t) rope.rotate(rope_, t, kt + t * rf, n_head_kv_, head_dim_);
 }
 
 void infllm_layer::move_to_init(int64_t n) {
     const int64_t d = head_dim_;
-    for (int64_t t = 0; t < n; ++t) {
-        const float * kr = rem_k_raw(rem_start_ + t);
-        const float * vr = rem_v(rem_start_ + t);
-        for (int h = 0; h < n_head_kv_; ++h) {
-            const int64_t dst = ((int64_t)h * s_.n_init + init_len_ + t) * d;
-            std::memcpy(init_k_.data() + dst, kr + h * d, sizeof(float) * (size_t)d);
-            std::memcpy(init_v_.data() + dst, vr + h * d, sizeof(float) * (size_t)d);
-        }
+    for (int h = 0; h < n_head_kv_; ++h) {
+        const int64_t dst = ((int64_t)h * s_.n_init + init_len_) * d;
+        std::memcpy(init_k_.data() + dst, rem_k_raw(rem_start_) + h * rem_head_stride(), sizeof(float) * (size_t)(n * d));
+        std::memcpy(init_v_.data() + dst, rem_v(rem_start_) + h * rem_head_stride(), sizeof(float) * (size_t)(n * d));
     }
     init_len_ += n;
     rem_start_ += n;
@@ -88,9 +94,10 @@ void infllm_layer::move_to_init(int64_t n) {
 
 void infllm_layer::cut_block() {
     const kv_block_shape sh{n_head_, n_head_kv_, head_dim_, s_.block_size};
-    blocks_.append(kv_block::make_f32(sh, rem_k_raw(rem_start_), rem_v(rem_start_), row_floats(), rem_score(rem_start_)));
+    const int64_t hs = rem_head_stride();
+    blocks_.append(kv_block::make_f32(sh, rem_k_raw(rem_start_), rem_v(rem_start_), hs, rem_score(rem_start_)));
     const repr_shape rs{n_head_, n_head_kv_, head_dim_, s_.block_size, s_.repr_topk};
-    repr_compute(rs, rem_k_raw(rem_start_), row_floats(), rem_score(rem_start_), reprs_.next_row(), order_);
+    repr_compute(rs, rem_k_raw(rem_start_), head_dim_, hs, rem_score(rem_start_), reprs_.next_row(), order_);
     reprs_.commit_row();
     rem_start_ += s_.block_size;
 }

@@ -5,6 +5,8 @@
 //   rem    — the remainder: every processed token not in init or a block, positions
 //            [rem_start, rem_end), incl. the local window; raw K, K rotated at its absolute
 //            position (for the local branch), V and per-head representative scores.
+//            K/V are stored head-major so that one head's consecutive keys are contiguous
+//            (the attention streams them; a token-major layout strides by n_head_kv*head_dim).
 // Tokens move rem -> init -> blocks only in append_global(), called at chunk boundaries.
 #pragma once
 
@@ -41,10 +43,11 @@ public:
     void append_global(int64_t chunk_end);
 
     // ---- views ----------------------------------------------------------------------------
-    int64_t       row_floats() const { return (int64_t)n_head_kv_ * head_dim_; }
-    const float * rem_k_raw(int64_t pos) const { return k_raw_.data() + idx(pos) * row_floats(); }
-    const float * rem_k_rot(int64_t pos) const { return k_rot_.data() + idx(pos) * row_floats(); }
-    const float * rem_v(int64_t pos) const { return v_.data() + idx(pos) * row_floats(); }
+    // Key `pos` of kv head h starts at rem_k_*(pos) + h * rem_head_stride() (rows: head_dim apart).
+    int64_t       rem_head_stride() const { return cap_ * head_dim_; }
+    const float * rem_k_raw(int64_t pos) const { return k_raw_.data() + idx(pos) * head_dim_; }
+    const float * rem_k_rot(int64_t pos) const { return k_rot_.data() + idx(pos) * head_dim_; }
+    const float * rem_v(int64_t pos) const { return v_.data() + idx(pos) * head_dim_; }
     float *       rem_score(int64_t pos) { return score_.data() + idx(pos) * n_head_; }
     const float * rem_score(int64_t pos) const { return score_.data() + idx(pos) * n_head_; }
     const float * init_k() const { return init_k_.data(); }  // [n_head_kv, n_init, head_dim]
@@ -77,9 +80,9 @@ private:
     // remainder buffer: slot i holds position buf_pos0_ + i; capacity cap_ rows
     int64_t buf_pos0_ = 0, cap_ = 0;
     int64_t rem_start_ = 0, rem_end_ = 0;
-    std::vector<float> k_raw_;  // [cap, n_head_kv, head_dim] raw keys
-    std::vector<float> k_rot_;  // [cap, n_head_kv, head_dim] keys rotated at absolute positions
-    std::vector<float> v_;      // [cap, n_head_kv, head_dim]
+    std::vector<float> k_raw_;  // [n_head_kv, cap, head_dim] raw keys
+    std::vector<float> k_rot_;  // [n_head_kv, cap, head_dim] keys rotated at absolute positions
+    std::vector<float> v_;      // [n_head_kv, cap, head_dim]
     std::vector<float> score_;  // [cap, n_head] representative scores
 
     // rollback snapshot

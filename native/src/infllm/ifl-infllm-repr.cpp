@@ -30,8 +30,8 @@ repr_store repr_store::fork() const {
     return f;
 }
 
-void repr_compute(const repr_shape & sh, const float * k_raw, int64_t row_stride, const float * scores,
-                  float * out, std::vector<int32_t> & order) {
+void repr_compute(const repr_shape & sh, const float * k_raw, int64_t row_stride, int64_t head_stride,
+                  const float * scores, float * out, std::vector<int32_t> & order) {
     const int B = sh.block_size, d = sh.head_dim, r = sh.repr_topk;
     const int g = sh.n_head / sh.n_head_kv;
     order.resize((size_t)B);
@@ -51,7 +51,7 @@ void repr_compute(const repr_shape & sh, const float * k_raw, int64_t row_stride
         std::fill(o, o + d, 0.0f);
         const int hk = h / g;
         for (int i = 0; i < r; ++i) {
-            const float * kt = k_raw + (int64_t)order[(size_t)i] * row_stride + (int64_t)hk * d;
+            const float * kt = k_raw + (int64_t)order[(size_t)i] * row_stride + hk * head_stride;
             for (int c = 0; c < d; ++c) o[c] += kt[c];
         }
         for (int c = 0; c < d; ++c) o[c] /= (float)r;

@@ -42,11 +42,11 @@ struct repr_shape {
 };
 
 // Computes one representative row.
-//   k_raw:  [block_size, n_head_kv, head_dim] token-major, row stride row_stride floats
+//   k_raw:  token t of kv head h at k_raw + t*row_stride + h*head_stride
 //   scores: [block_size, n_head] token-major (row stride n_head)
 //   out:    [n_head * head_dim]
 //   order:  scratch of block_size ints
-void repr_compute(const repr_shape & sh, const float * k_raw, int64_t row_stride, const float * scores,
-                  float * out, std::vector<int32_t> & order);
+void repr_compute(const repr_shape & sh, const float * k_raw, int64_t row_stride, int64_t head_stride,
+                  const float * scores, float * out, std::vector<int32_t> & order);
 
 } // namespace ifl
