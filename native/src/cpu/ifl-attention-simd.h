@@ -118,6 +118,35 @@ inline void dot4(const float * q, const float * k0, const float * k1, const floa
 #endif
 }
 
+// dot4 for two query vectors at once (each output bit-identical to dot4 of that query).
+inline void dot4x2(const float * q0, const float * q1, const float * k0, const float * k1, const float * k2,
+                   const float * k3, int d, float * o0, float * o1) {
+#if IFL_ATTN_AVX2
+    __m256 a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(), a02 = _mm256_setzero_ps(), a03 = _mm256_setzero_ps();
+    __m256 a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps(), a12 = _mm256_setzero_ps(), a13 = _mm256_setzero_ps();
+    int c = 0;
+    auto step = [&](__m256 x0, __m256 x1, __m256 y0, __m256 y1, __m256 y2, __m256 y3) {
+        a00 = _mm256_fmadd_ps(x0, y0, a00); a10 = _mm256_fmadd_ps(x1, y0, a10);
+        a01 = _mm256_fmadd_ps(x0, y1, a01); a11 = _mm256_fmadd_ps(x1, y1, a11);
+        a02 = _mm256_fmadd_ps(x0, y2, a02); a12 = _mm256_fmadd_ps(x1, y2, a12);
+        a03 = _mm256_fmadd_ps(x0, y3, a03); a13 = _mm256_fmadd_ps(x1, y3, a13);
+    };
+    for (; c + 8 <= d; c += 8)
+        step(_mm256_loadu_ps(q0 + c), _mm256_loadu_ps(q1 + c), _mm256_loadu_ps(k0 + c), _mm256_loadu_ps(k1 + c),
+             _mm256_loadu_ps(k2 + c), _mm256_loadu_ps(k3 + c));
+    if (c < d) {
+        const __m256i m = tail_mask(d - c);
+        step(_mm256_maskload_ps(q0 + c, m), _mm256_maskload_ps(q1 + c, m), _mm256_maskload_ps(k0 + c, m),
+             _mm256_maskload_ps(k1 + c, m), _mm256_maskload_ps(k2 + c, m), _mm256_maskload_ps(k3 + c, m));
+    }
+    hsum4(a00, a01, a02, a03, o0);
+    hsum4(a10, a11, a12, a13, o1);
+#else
+    dot4(q0, k0, k1, k2, k3, d, o0);
+    dot4(q1, k0, k1, k2, k3, d, o1);
+#endif
+}
+
 // Dot product with the same arithmetic as one lane set of dot4.
 inline float dot1(const float * a, const float * b, int d) {
 #if IFL_ATTN_AVX2
@@ -205,6 +234,59 @@ inline void pv_accumulate(float * acc, const float * p, const float * const * vr
 #else
     for (int j = 0; j < nrows; ++j)
         for (int c = 0; c < d; ++c) acc[c] = std::fma(p[j], vrows[j][c], acc[c]);
+#endif
+}
+
+#if IFL_ATTN_AVX2
+// pv_block for two accumulator rows sharing the value rows.
+template <int NV>
+inline void pv_block2(float * acc0, float * acc1, const float * p0, const float * p1, const float * const * vrows,
+                      int nrows, int c0, int d) {
+    __m256 a[NV], b[NV];
+    const bool tail = c0 + 8 * NV > d;
+    const __m256i m = tail_mask(d - (c0 + 8 * (NV - 1)));
+    for (int u = 0; u < NV; ++u) {
+        const bool t = tail && u == NV - 1;
+        a[u] = t ? _mm256_maskload_ps(acc0 + c0 + 8 * u, m) : _mm256_loadu_ps(acc0 + c0 + 8 * u);
+        b[u] = t ? _mm256_maskload_ps(acc1 + c0 + 8 * u, m) : _mm256_loadu_ps(acc1 + c0 + 8 * u);
+    }
+    for (int j = 0; j < nrows; ++j) {
+        const __m256 pa = _mm256_set1_ps(p0[j]), pb = _mm256_set1_ps(p1[j]);
+        const float * v = vrows[j] + c0;
+        for (int u = 0; u < NV; ++u) {
+            const __m256 vv = (tail && u == NV - 1) ? _mm256_maskload_ps(v + 8 * u, m) : _mm256_loadu_ps(v + 8 * u);
+            a[u] = _mm256_fmadd_ps(pa, vv, a[u]);
+            b[u] = _mm256_fmadd_ps(pb, vv, b[u]);
+        }
+    }
+    for (int u = 0; u < NV; ++u) {
+        if (tail && u == NV - 1) {
+            _mm256_maskstore_ps(acc0 + c0 + 8 * u, m, a[u]);
+            _mm256_maskstore_ps(acc1 + c0 + 8 * u, m, b[u]);
+        } else {
+            _mm256_storeu_ps(acc0 + c0 + 8 * u, a[u]);
+            _mm256_storeu_ps(acc1 + c0 + 8 * u, b[u]);
+        }
+    }
+}
+#endif
+
+// pv_accumulate for two rows (each result bit-identical to pv_accumulate of that row).
+inline void pv_accumulate2(float * acc0, float * acc1, const float * p0, const float * p1,
+                           const float * const * vrows, int nrows, int d) {
+#if IFL_ATTN_AVX2
+    int c0 = 0;
+    for (; d - c0 >= 32; c0 += 32) pv_block2<4>(acc0, acc1, p0, p1, vrows, nrows, c0, d);
+    switch ((d - c0 + 7) / 8) {
+        case 1: pv_block2<1>(acc0, acc1, p0, p1, vrows, nrows, c0, d); break;
+        case 2: pv_block2<2>(acc0, acc1, p0, p1, vrows, nrows, c0, d); break;
+        case 3: pv_block2<3>(acc0, acc1, p0, p1, vrows, nrows, c0, d); break;
+        case 4: pv_block2<4>(acc0, acc1, p0, p1, vrows, nrows, c0, d); break;
+        default: break;
+    }
+#else
+    pv_accumulate(acc0, p0, vrows, nrows, d);
+    pv_accumulate(acc1, p1, vrows, nrows, d);
 #endif
 }
 

@@ -73,11 +73,63 @@ inline void tile_logits(const float * q, const float * kbase, int64_t rs, int d,
     }
 }
 
+// tile_logits for two queries seeing the same keys (two heads of one kv head).
+inline void tile_logits2(const float * q0, const float * q1, const float * kbase, int64_t rs, int d, float scale,
+                         int64_t t0, int64_t a, int64_t b, float * s0, float * s1) {
+    for (int t = 0; t < k_attn_tile; ++t) s0[t] = s1[t] = k_neg_inf;
+    float o0[4], o1[4];
+    for (int64_t j = a; j < b; j += 4) {
+        const float * k0 = kbase + j * rs;
+        const float * k1 = j + 1 < b ? k0 + rs : k0;
+        const float * k2 = j + 2 < b ? k0 + 2 * rs : k0;
+        const float * k3 = j + 3 < b ? k0 + 3 * rs : k0;
+        dot4x2(q0, q1, k0, k1, k2, k3, d, o0, o1);
+        for (int t = 0; t < 4 && j + t < b; ++t) {
+            s0[j + t - t0] = o0[t] * scale;
+            s1[j + t - t0] = o1[t] * scale;
+        }
+    }
+}
+
+// Online-softmax step of one row (m, l, acc) over the tile logits s (visible [a, b) at
+// offsets from t0): rescales the state, writes exp(s - m) into p and adds their sum to l.
+// Returns false (state untouched) when no visible logit is finite.
+inline bool softmax_step(float * row, float * s, float * p, int64_t a, int64_t b, int64_t t0, int d) {
+    float tmax = k_neg_inf;
+    for (int64_t j = a; j < b; ++j) tmax = std::max(tmax, s[j - t0]);
+    if (!(tmax > k_neg_inf)) return false;
+    if (tmax > row[0]) {
+        if (row[0] > k_neg_inf) {
+            const float alpha = exp1(row[0] - tmax);
+            row[1] *= alpha;
+            scale_n(row + 2, alpha, d);
+        }
+        row[0] = tmax;
+    }
+    for (int t = 0; t < k_attn_tile; ++t) s[t] -= row[0];
+    exp_n(s, p, k_attn_tile);
+    float sum = 0.0f;
+    for (int64_t j = a; j < b; ++j) sum += p[j - t0];
+    row[1] += sum;
+    return true;
+}
+
 float * thread_buf(const plan & c, int ith) { return c.ws->thread_scratch[ith].data(); }
 
-// Fresh partial state of the unit's rows over one segment. state: [rows, sl].
+// Per-thread tile scratch: logits and probabilities of two rows.
+struct tile_scratch {
+    float * s0; float * p0; float * s1; float * p1;
+};
+
+tile_scratch tile_bufs(float * base) {
+    return {base, base + k_attn_tile, base + 2 * k_attn_tile, base + 3 * k_attn_tile};
+}
+
+// Fresh partial state of the unit's rows over one segment. state: [rows, sl]. Two rows of the
+// same query (heads of one kv head) are processed together to share key/value loads; each row's
+// arithmetic is the same as when processed alone.
 void segment_partial(const plan & c, const unit_geom & ug, const attn_workspace::segment & sg,
-                     float * state, float * s, float * pb) {
+                     float * state, const tile_scratch & ts) {
     const attn_problem & p = *c.p;
     const attn_stage & st = p.stages[sg.stage];
     const int d = p.head_dim;
@@ -90,37 +142,37 @@ void segment_partial(const plan & c, const unit_geom & ug, const attn_workspace:
     const int64_t rs = st.kv_row_stride;
     const float * kbase = st.k + ug.hk * st.kv_head_stride;
     const float * vbase = st.v + ug.hk * st.kv_head_stride;
+    const float * vrows[k_attn_tile];
     for (int64_t t0 = sg.j0; t0 < sg.j1; t0 += k_attn_tile) {
         const int64_t t1 = std::min<int64_t>(t0 + k_attn_tile, sg.j1);
-        for (int r = 0; r < ug.rows; ++r) {
+        for (int r = 0; r < ug.rows;) {
             const int64_t i = ug.i0 + r / c.g;
             const int hq = ug.hk * c.g + r % c.g;
+            const bool pair = r % c.g + 1 < c.g;  // the next row is the same query's next head
             int64_t a, b;
             visible(st.band, i, t0, t1, &a, &b);
-            if (a >= b) continue;
-            tile_logits(st.q + i * c.q_stride + (int64_t)hq * d, kbase, rs, d, p.scale, t0, a, b, s);
-            float tmax = k_neg_inf;
-            for (int64_t j = a; j < b; ++j) tmax = std::max(tmax, s[j - t0]);
-            if (!(tmax > k_neg_inf)) continue;
-            float * row = state + (int64_t)r * c.sl;
-            if (tmax > row[0]) {
-                if (row[0] > k_neg_inf) {
-                    const float alpha = exp1(row[0] - tmax);
-                    row[1] *= alpha;
-                    scale_n(row + 2, alpha, d);
-                }
-                row[0] = tmax;
+            if (a >= b) {
+                r += pair ? 2 : 1;
+                continue;
             }
-            for (int t = 0; t < k_attn_tile; ++t) s[t] -= row[0];
-            exp_n(s, pb, k_attn_tile);
-            float sum = 0.0f;
-            const float * vrows[k_attn_tile];
-            for (int64_t j = a; j < b; ++j) {
-                sum += pb[j - t0];
-                vrows[j - a] = vbase + j * rs;
+            for (int64_t j = a; j < b; ++j) vrows[j - a] = vbase + j * rs;
+            const float * q0 = st.q + i * c.q_stride + (int64_t)hq * d;
+            float * row0 = state + (int64_t)r * c.sl;
+            if (pair) {
+                float * row1 = row0 + c.sl;
+                tile_logits2(q0, q0 + d, kbase, rs, d, p.scale, t0, a, b, ts.s0, ts.s1);
+                const bool ok0 = softmax_step(row0, ts.s0, ts.p0, a, b, t0, d);
+                const bool ok1 = softmax_step(row1, ts.s1, ts.p1, a, b, t0, d);
+                if (ok0 && ok1) pv_accumulate2(row0 + 2, row1 + 2, ts.p0 + (a - t0), ts.p1 + (a - t0), vrows, (int)(b - a), d);
+                else if (ok0) pv_accumulate(row0 + 2, ts.p0 + (a - t0), vrows, (int)(b - a), d);
+                else if (ok1) pv_accumulate(row1 + 2, ts.p1 + (a - t0), vrows, (int)(b - a), d);
+                r += 2;
+            } else {
+                tile_logits(q0, kbase, rs, d, p.scale, t0, a, b, ts.s0);
+                if (softmax_step(row0, ts.s0, ts.p0, a, b, t0, d))
+                    pv_accumulate(row0 + 2, ts.p0 + (a - t0), vrows, (int)(b - a), d);
+                r += 1;
             }
-            pv_accumulate(row + 2, pb + (a - t0), vrows, (int)(b - a), d);
-            row[1] += sum;
         }
     }
 }
@@ -260,8 +312,8 @@ plan make_plan(const attn_problem & p, attn_workspace & ws, int nth) {
     if (c.split) ws.partial.resize(split_floats);
     ws.row_m.resize((size_t)p.n_q * p.n_head);
     ws.row_l.resize((size_t)p.n_q * p.n_head);
-    // per thread: running state + partial state + logits + probabilities + score sums
-    const size_t per_thread = (size_t)2 * c.rows_max * c.sl + 2 * k_attn_tile + (size_t)c.g * k_attn_tile;
+    // per thread: running state + partial state + 2 rows of logits and probabilities + score sums
+    const size_t per_thread = (size_t)2 * c.rows_max * c.sl + 4 * k_attn_tile + (size_t)c.g * k_attn_tile;
     if ((int)ws.thread_scratch.size() < nth) ws.thread_scratch.resize(nth);
     for (int t = 0; t < nth; ++t)
         if (ws.thread_scratch[t].size() < per_thread) ws.thread_scratch[t].resize(per_thread);
@@ -285,8 +337,7 @@ void attention_forward(const attn_problem & p, attn_workspace & ws, thread_pool 
                 for (int r = 0; r < ug.rows; ++r) dst[(int64_t)r * c.sl] = k_neg_inf;
                 return;
             }
-            float * tb = thread_buf(c, ith);
-            segment_partial(c, ug, sg, dst, tb + 2 * rsl, tb + 2 * rsl + k_attn_tile);
+            segment_partial(c, ug, sg, dst, tile_bufs(thread_buf(c, ith) + 2 * rsl));
         };
         run_items(pool, (int64_t)c.n_units * c.n_segs, seg_item);
     }
@@ -303,7 +354,7 @@ void attention_forward(const attn_problem & p, attn_workspace & ws, thread_pool 
                 src = ws.partial.data() + (u * c.n_segs + sgi) * rsl;
             } else {
                 if (!unit_sees(c, ug, ws.segments[sgi])) continue;
-                segment_partial(c, ug, ws.segments[sgi], part, s, s + k_attn_tile);
+                segment_partial(c, ug, ws.segments[sgi], part, tile_bufs(s));
                 src = part;
             }
             for (int r = 0; r < ug.rows; ++r) merge_row(run + (int64_t)r * c.sl, src + (int64_t)r * c.sl, p.head_dim);
@@ -317,7 +368,7 @@ void attention_forward(const attn_problem & p, attn_workspace & ws, thread_pool 
         const auto & sg = ws.segments[item / p.n_head_kv];
         if (p.stages[sg.stage].score == nullptr) return;
         float * tb = thread_buf(c, ith) + 2 * rsl;
-        score_segment(c, hk, sg, tb, tb + k_attn_tile, tb + 2 * k_attn_tile);
+        score_segment(c, hk, sg, tb, tb + k_attn_tile, tb + 4 * k_attn_tile);
     };
     bool any_score = false;
     for (int s = 0; s < p.n_stages; ++s) any_score = any_score || (p.stages[s].score && p.stages[s].n_keys > 0);
