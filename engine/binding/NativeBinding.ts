@@ -6,6 +6,7 @@
  */
 import type { GgufBinding, GgufTestingBinding } from './GgufBinding.js';
 import type { KernelsBinding } from './KernelsBinding.js';
+import type { MemoryTestingBinding } from './MemoryTestingBinding.js';
 
 /** buildInfo(): what this build of the addon contains and what the CPU offers. */
 export interface BuildInfo {
@@ -30,4 +31,4 @@ export interface CoreBinding {
 }
 
 /** The complete native binding: the intersection of every area's interface. */
-export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding & KernelsBinding;
+export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding & KernelsBinding & MemoryTestingBinding;
