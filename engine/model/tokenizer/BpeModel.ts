@@ -45,15 +45,18 @@ export class BpeModel {
     });
   }
 
-  /** Tokenizes one pre-token given as UTF-8 bytes. */
-  encodeWord(bytes: Uint8Array): WordTokens {
+  /**
+   * Tokenizes one pre-token given as UTF-8 bytes; `key` is its text (the cache key, so a
+   * repeated word costs one map lookup).
+   */
+  encodeWord(key: string, bytes: Uint8Array): WordTokens {
+    const cached = this.cache.get(key);
+    if (cached) return cached;
     let word = '';
     for (let i = 0; i < bytes.length; i++) word += byteToGpt2Char(bytes[i]);
-    const cached = this.cache.get(word);
-    if (cached) return cached;
     const result = this.encodeUncached(word);
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(word, result);
+    this.cache.set(key, result);
     return result;
   }
 

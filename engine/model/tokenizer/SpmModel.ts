@@ -3,6 +3,11 @@
  * point of the (already space-escaped) text starts as a symbol; the adjacent pair whose
  * concatenation is a token with the highest score (ties: leftmost) is merged until none is
  * left; a symbol that is not a token is emitted as byte tokens <0xNN> (or the unknown token).
+ *
+ * Speed-up with identical results: where two adjacent code points occur next to each other in no
+ * vocabulary entry, no symbol can ever span that boundary, so the merges on either side never
+ * interact and each side can be processed (and cached) on its own. This turns a long text into
+ * word-sized segments instead of one heap over a million symbols.
  */
 import { BinaryHeap } from './BinaryHeap.js';
 import { utf8Bytes } from './unicode.js';
@@ -14,9 +19,20 @@ interface Bigram {
   size: number;
 }
 
+const CACHE_LIMIT = 100_000;
+
+/** Ids of a segment and the UTF-16 index (within the segment) where each starts. */
+interface Segment {
+  ids: number[];
+  starts: number[];
+}
+
 export class SpmModel {
   /** [256] token of each byte ("<0xNN>", else the one-character token), or -1. */
   private readonly byteTokens = new Int32Array(256).fill(-1);
+  /** Every pair of adjacent code points inside some vocabulary entry (built on first use). */
+  private pairs: Set<string> | undefined;
+  private readonly cache = new Map<string, Segment>();
 
   constructor(
     private readonly tokenToId: ReadonlyMap<string, number>,
@@ -36,11 +52,55 @@ export class SpmModel {
     return id >= 0 ? id : (this.unk ?? -1);
   }
 
+  private buildPairs(): Set<string> {
+    const pairs = new Set<string>();
+    for (const t of this.tokenToId.keys()) {
+      let prevLen = 0;
+      for (let i = 0; i < t.length; ) {
+        const w = t.codePointAt(i)! > 0xffff ? 2 : 1;
+        if (prevLen > 0) pairs.add(t.substring(i - prevLen, i + w));
+        prevLen = w;
+        i += w;
+      }
+    }
+    return pairs;
+  }
+
   /**
    * Tokenizes `text` (spaces already escaped as U+2581); appends ids and, for each, the UTF-16
    * index in `text` where its symbol starts (all byte tokens of one code point share it).
    */
   encode(text: string, ids: number[], starts: number[]): void {
+    this.pairs ??= this.buildPairs();
+    const pairs = this.pairs;
+    let segStart = 0;
+    let prevLen = 0;
+    for (let i = 0; i <= text.length; ) {
+      const w = i < text.length && text.codePointAt(i)! > 0xffff ? 2 : 1;
+      if (i === text.length || (prevLen > 0 && !pairs.has(text.substring(i - prevLen, i + w)))) {
+        const seg = this.segment(text.substring(segStart, i));
+        for (let k = 0; k < seg.ids.length; k++) {
+          ids.push(seg.ids[k]);
+          starts.push(segStart + seg.starts[k]);
+        }
+        segStart = i;
+      }
+      prevLen = w;
+      i += w;
+    }
+  }
+
+  private segment(text: string): Segment {
+    const cached = this.cache.get(text);
+    if (cached) return cached;
+    const seg: Segment = { ids: [], starts: [] };
+    this.encodeSegment(text, seg.ids, seg.starts);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(text, seg);
+    return seg;
+  }
+
+  private encodeSegment(text: string, ids: number[], starts: number[]): void {
     const nUnits = text.length;
     // Symbols: [nSym] start (UTF-16 index) and length in UTF-16 units, doubly linked.
     const start = new Int32Array(nUnits);

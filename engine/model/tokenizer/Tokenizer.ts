@@ -7,14 +7,14 @@
 import { EngineError } from '../../errors.js';
 import { BpeModel } from './BpeModel.js';
 import { cleanSpaces } from './cleanSpaces.js';
-import { partitionSpecial, type SpecialToken } from './partitionSpecial.js';
+import { SpecialPartitioner, type SpecialToken } from './partitionSpecial.js';
 import { PieceTable } from './pieces.js';
 import { PreTokenizer } from './preTokenize.js';
 import { preTokenizerSpec } from './preTokenizerSpecs.js';
 import { SpmModel } from './SpmModel.js';
 import { Attr } from './tokenAttrs.js';
 import type { TokenizerData, TokenizerKind } from './TokenizerData.js';
-import { codePointsOf, utf8Len, writeUtf8 } from './unicode.js';
+import { codePointsOf, utf8Len } from './unicode.js';
 import { WpmModel } from './WpmModel.js';
 
 /** Options of {@link Tokenizer.encode}. */
@@ -61,6 +61,8 @@ export interface Tokenizer {
   tokenText(id: number): string;
 }
 
+const encoder = new TextEncoder();
+
 /** Replaces lone surrogates by U+FFFD (same length, so offsets stay valid). */
 function wellFormed(text: string): string {
   return /[\uD800-\uDFFF]/.test(text) ? text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD') : text;
@@ -78,6 +80,7 @@ export class LlamaTokenizer implements Tokenizer {
   private readonly tokenToId = new Map<string, number>();
   private readonly eog: Set<number>;
   private readonly pieces: PieceTable;
+  private readonly partitioner: SpecialPartitioner;
   private readonly spm?: SpmModel;
   private readonly bpe?: { model: BpeModel; pre: PreTokenizer };
   private readonly wpm?: WpmModel;
@@ -100,6 +103,7 @@ export class LlamaTokenizer implements Tokenizer {
     });
     specials.sort((a, b) => b.bytes - a.bytes || a.id - b.id);
     this.specialTokens = specials.map(({ id, text, attr }) => ({ id, text, attr }));
+    this.partitioner = new SpecialPartitioner(this.specialTokens);
     if (data.kind === 'spm') this.spm = new SpmModel(this.tokenToId, data.scores, data.unk);
     else if (data.kind === 'bpe') {
       const spec = preTokenizerSpec(data.pre);
@@ -121,7 +125,7 @@ export class LlamaTokenizer implements Tokenizer {
       ids.push(id);
       offs.push(off);
     };
-    const fragments = partitionSpecial(text, this.specialTokens, parseSpecial);
+    const fragments = this.partitioner.partition(text, parseSpecial);
     const addStart = addSpecial && (this.kind === 'wpm' || d.addBos);
     if (addStart) {
       if (d.bos === null) throw new EngineError('TOKENIZER_ERROR', 'the model adds BOS but has no BOS token');
@@ -159,20 +163,21 @@ export class LlamaTokenizer implements Tokenizer {
 
   private encodeBpe(text: string, start: number, end: number, push: (id: number, off: number) => void): void {
     const { model, pre } = this.bpe as { model: BpeModel; pre: PreTokenizer };
-    const { cps, u16 } = codePointsOf(text, start, end);
+    const { cps, u16, n } = codePointsOf(text, start, end);
+    // [n + 1] byte offset of each code point in the fragment's UTF-8, and the UTF-8 itself.
+    const cpByte = new Uint32Array(n + 1);
+    for (let i = 0; i < n; i++) cpByte[i + 1] = cpByte[i] + utf8Len(cps[i]);
+    const bytes = new Uint8Array(cpByte[n]);
+    encoder.encodeInto(text.substring(start, end), bytes);
     let k = 0;
     for (const len of pre.split(cps)) {
-      let nBytes = 0;
-      for (let i = k; i < k + len; i++) nBytes += utf8Len(cps[i]);
-      const bytes = new Uint8Array(nBytes);
-      for (let i = k, p = 0; i < k + len; i++) p = writeUtf8(cps[i], bytes, p);
-      const word = model.encodeWord(bytes);
-      // Walk code points alongside the (increasing) byte offsets of the tokens.
+      const base = cpByte[k];
+      const word = model.encodeWord(text.substring(u16[k], u16[k + len]), bytes.subarray(base, cpByte[k + len]));
+      // Map each token's first byte to the code point holding it (offsets increase).
       let cp = k;
-      let cpByte = 0;
       for (let t = 0; t < word.ids.length; t++) {
-        const b = word.byteStarts[t];
-        while (cp + 1 < k + len && cpByte + utf8Len(cps[cp]) <= b) cpByte += utf8Len(cps[cp++]);
+        const b = base + word.byteStarts[t];
+        while (cpByte[cp + 1] <= b) cp++;
         push(word.ids[t], u16[cp]);
       }
       k += len;

@@ -115,10 +115,11 @@ function collapsedText(cps: Uint32Array): string {
   return decodeUtf16(codes);
 }
 
+const utf16 = new TextDecoder('utf-16le');
+
+/** UTF-16 code units → string (native decoder; inputs here never hold lone surrogates). */
 function decodeUtf16(codes: Uint16Array): string {
-  let s = '';
-  for (let i = 0; i < codes.length; i += 8192) s += String.fromCharCode(...codes.subarray(i, i + 8192));
-  return s;
+  return utf16.decode(codes);
 }
 
 /** Code points as a string (non-ASCII whitespace → 0x0B) plus the string index of each code point. */
