@@ -4,6 +4,7 @@
  * below. Services receive a NativeBinding by injection, so unit tests can pass a fake.
  * @internal
  */
+import type { GgufBinding, GgufTestingBinding } from './GgufBinding.js';
 
 /** buildInfo(): what this build of the addon contains and what the CPU offers. */
 export interface BuildInfo {
@@ -28,4 +29,4 @@ export interface CoreBinding {
 }
 
 /** The complete native binding: the intersection of every area's interface. */
-export type NativeBinding = CoreBinding;
+export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding;

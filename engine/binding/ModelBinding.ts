@@ -1,0 +1,138 @@
+/**
+ * Native exports for models and sessions (native/addon/addon-model.cpp, addon-session.cpp).
+ * The TypeScript services in engine/model and engine/session wrap these; nothing outside
+ * engine/ ever sees a native handle.
+ * @internal
+ */
+
+/** A cancellation flag shared with native work; checked between layers and between steps. */
+export interface NativeAbort {
+  abort(): void;
+  readonly aborted: boolean;
+}
+
+/** Hyperparameters and identity of a loaded model. */
+export interface NativeModelInfo {
+  architecture: 'llama' | 'qwen2' | 'qwen3';
+  nVocab: number;
+  nCtxTrain: number;
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  nHeadKv: number;
+  headDim: number;
+  nFf: number;
+  ropeFreqBase: number;
+  ropeNeox: boolean;
+  rmsEps: number;
+  tiedEmbeddings: boolean;
+  /** Bytes of weights (mapped). */
+  weightBytes: number;
+  /** Tensor type name → count. */
+  tensorTypes: Record<string, number>;
+  /** Stable fingerprint of the model file (hex), used to key saved memories. */
+  fingerprint: string;
+  threads: number;
+}
+
+export interface NativeModelLoadOptions {
+  /** Worker threads for compute; default: physical cores. */
+  threads?: number;
+  /** Called with 0..1 while weights are validated and paged in; the last call is 1. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** InfLLM settings (infllm-spec.md §1). Defaults: the paper's. */
+export interface NativeInfllmSettings {
+  nInit?: number; // 128
+  nLocal?: number; // 4096
+  blockSize?: number; // 128
+  topk?: number; // 16
+  reprTopk?: number; // 4
+  chunk?: number; // 512 (exc_block_size)
+  cache?: number; // 32 (max cached blocks; topk <= cache)
+  compat?: boolean; // false: intended prefill mask; true: reference-code quirk (spec §2.5)
+}
+
+export type NativeSessionOptions =
+  | { attention: 'full'; /** Maximum context; default n_ctx_train. */ nCtx?: number }
+  | { attention: 'infllm'; infllm?: NativeInfllmSettings };
+
+export interface NativeSamplingParams {
+  /** 0 = greedy (argmax, ties to the lowest id). Default 0. */
+  temperature?: number;
+  topK?: number; // 0 = off
+  topP?: number; // 1 = off
+  minP?: number; // 0 = off
+  repeatPenalty?: number; // 1 = off
+  presencePenalty?: number; // 0 = off
+  frequencyPenalty?: number; // 0 = off
+  /** How many recent tokens the penalties look at; default 64. */
+  penaltyLastN?: number;
+  /** RNG seed; the same seed and inputs give the same tokens. */
+  seed?: number;
+}
+
+/** Retrieval records of one eval, structure-of-arrays (one entry per layer × execution chunk). */
+export interface NativeRetrievalTrace {
+  layer: Int32Array;
+  qStart: Float64Array;
+  qLen: Int32Array;
+  nBlocks: Int32Array;
+  /** 1 when blocks were scored (n_blocks > topk), 0 when all were taken. */
+  scored: Uint8Array;
+  /** Entry i's selected ids are selected[selOffsets[i] .. selOffsets[i+1]). Length = entries + 1. */
+  selOffsets: Int32Array;
+  selected: Int32Array;
+  /** Scores of the selected blocks (NaN where unscored), aligned with `selected`. */
+  scores: Float32Array;
+}
+
+export interface NativeEvalOptions {
+  /** Which logits rows to return: none, the last position, every position, or positions (0-based within this call). */
+  logits?: 'none' | 'last' | 'all' | Int32Array;
+  /** If set, sample the next token from the last position's logits with these parameters. */
+  sample?: NativeSamplingParams;
+  /** Collect retrieval records (InfLLM sessions). Default false. */
+  trace?: boolean;
+}
+
+export interface NativeEvalResult {
+  /** [rows, nVocab] row-major, rows in the order requested. */
+  logits?: Float32Array;
+  /** Sampled token when `sample` was given. */
+  token?: number;
+  trace?: NativeRetrievalTrace;
+  /** Wall time of the call in milliseconds (native side). */
+  ms: number;
+}
+
+export interface NativeSession {
+  /**
+   * Runs one model call over `tokens` at positions [nPast, nPast + n). Rejects with CANCELLED if
+   * `abort` fires (checked between layers); the session is then exactly as before the call.
+   * Rejects with BUSY if another eval of this session is running.
+   */
+  eval(tokens: Int32Array, options: NativeEvalOptions, abort?: NativeAbort): Promise<NativeEvalResult>;
+  nPast(): number;
+  /** An independent session with the same state (copy-on-write where possible). */
+  fork(): NativeSession;
+  /** Forgets everything (nPast becomes 0). */
+  clear(): void;
+  stats(): { nTokens: number; nBlocks: number; bytesResident: number; bytesMapped: number };
+  /** Frees native memory; later calls throw DISPOSED. Idempotent. Rejects BUSY while an eval runs. */
+  dispose(): void;
+}
+
+export interface NativeModel {
+  info(): NativeModelInfo;
+  createSession(options: NativeSessionOptions): NativeSession;
+  /** Frees the model once no session uses it; later calls throw DISPOSED. Idempotent. */
+  dispose(): void;
+}
+
+export interface ModelBinding {
+  createAbort(): NativeAbort;
+  /** Maps and validates a GGUF model off the JS thread. Errors: FILE_*, GGUF_*, UNSUPPORTED_*, MISSING_TENSOR, BAD_TENSOR_SHAPE, BAD_METADATA, CANCELLED. */
+  modelLoad(path: string, options?: NativeModelLoadOptions, abort?: NativeAbort): Promise<NativeModel>;
+}
