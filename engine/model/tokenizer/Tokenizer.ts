@@ -77,7 +77,7 @@ export class LlamaTokenizer implements Tokenizer {
   readonly eot: number | null;
   readonly addBos: boolean;
   readonly specialTokens: readonly SpecialToken[];
-  private readonly tokenToId = new Map<string, number>();
+  private readonly tokenToId: ReadonlyMap<string, number>;
   private readonly eog: Set<number>;
   private readonly pieces: PieceTable;
   private readonly partitioner: SpecialPartitioner;
@@ -92,7 +92,7 @@ export class LlamaTokenizer implements Tokenizer {
     this.eos = data.eos;
     this.eot = data.eot;
     this.addBos = data.addBos;
-    data.tokens.forEach((t, i) => this.tokenToId.set(t, i));
+    this.tokenToId = data.tokenToId;
     this.eog = new Set(data.eogIds);
     this.pieces = new PieceTable(data);
     const specials: (SpecialToken & { bytes: number })[] = [];

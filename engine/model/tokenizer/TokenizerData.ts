@@ -5,7 +5,7 @@
  * flags, token attributes and the end-of-generation set.
  */
 import { EngineError } from '../../errors.js';
-import type { GgufValue } from '../../binding/GgufBinding.js';
+import { mdBool, mdFloat32Array, mdHas, mdInt, mdInt32Array, mdString, mdStringArray, type GgufMetadata } from '../gguf.js';
 import { applyAttrFixups, attrOfType, TokenType } from './tokenAttrs.js';
 import { preTokenizerFlags } from './preTokenizerSpecs.js';
 
@@ -21,6 +21,8 @@ export interface TokenizerData {
   pre: string;
   /** [vocabSize] token texts (empty texts replaced by "[EMPTY_<id>]", as llama.cpp does). */
   tokens: string[];
+  /** Text → id for every token (texts are unique). */
+  tokenToId: ReadonlyMap<string, number>;
   /** [vocabSize] scores (0 when the key is absent). */
   scores: Float32Array;
   /** [vocabSize] GGUF token types (NORMAL when the key is absent). */
@@ -59,43 +61,32 @@ export interface TokenizerData {
   chatTemplate?: string;
 }
 
-type Metadata = Record<string, GgufValue>;
-
 function bad(message: string): EngineError {
   return new EngineError('BAD_METADATA', message);
 }
 
-function optString(md: Metadata, key: string): string | undefined {
-  const v = md[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw bad(`${key} must be a string`);
-  return v;
+/** An optional id key; absent → undefined. */
+function optId(md: GgufMetadata, key: string): number | undefined {
+  return mdHas(md, key) ? mdInt(md, key) : undefined;
 }
 
-function optBool(md: Metadata, key: string): boolean | undefined {
+/** tokenizer.ggml.scores: f32 (or i32, which llama.cpp also accepts) with at least n entries. */
+function readScores(md: GgufMetadata, n: number): Float32Array {
+  const key = 'tokenizer.ggml.scores';
+  if (!mdHas(md, key)) return new Float32Array(n);
   const v = md[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw bad(`${key} must be a boolean`);
-  return v;
-}
-
-function optId(md: Metadata, key: string): number | undefined {
-  const v = md[key];
-  if (v === undefined) return undefined;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(`${key} must be an integer`);
-  return v;
-}
-
-function numericArray(md: Metadata, key: string, n: number): ArrayLike<number> | undefined {
-  const v = md[key];
-  if (v === undefined) return undefined;
-  if (!ArrayBuffer.isView(v) || v instanceof BigInt64Array || v instanceof BigUint64Array || v instanceof DataView) {
-    throw bad(`${key} must be a numeric array`);
-  }
-  const arr = v as unknown as ArrayLike<number>;
+  const arr = v instanceof Int32Array ? Float32Array.from(v) : mdFloat32Array(md, key);
   if (arr.length < n) throw bad(`${key} has ${arr.length} entries for ${n} tokens`);
-  return arr;
+  return arr.length === n ? arr : arr.slice(0, n);
+}
+
+/** tokenizer.ggml.token_type with at least n entries (all NORMAL when absent). */
+function readTokenTypes(md: GgufMetadata, n: number): Int32Array {
+  const key = 'tokenizer.ggml.token_type';
+  if (!mdHas(md, key)) return new Int32Array(n).fill(TokenType.NORMAL);
+  const arr = mdInt32Array(md, key);
+  if (arr.length < n) throw bad(`${key} has ${arr.length} entries for ${n} tokens`);
+  return arr.length === n ? arr : arr.slice(0, n);
 }
 
 function kindOf(model: string): TokenizerKind {
@@ -112,12 +103,8 @@ function defaultIds(kind: TokenizerKind) {
   return { bos: 11, eos: 11, unk: null, sep: null, pad: null, mask: null };
 }
 
-function readTokens(md: Metadata): { tokens: string[]; tokenToId: Map<string, number>; maxTokenLen: number } {
-  const raw = md['tokenizer.ggml.tokens'];
-  if (!Array.isArray(raw) || raw.some((t) => typeof t !== 'string')) {
-    throw bad('tokenizer.ggml.tokens is missing or not a string array');
-  }
-  const tokens = (raw as string[]).map((t, i) => (t === '' ? `[EMPTY_${i}]` : t));
+function readTokens(md: GgufMetadata): { tokens: string[]; tokenToId: Map<string, number>; maxTokenLen: number } {
+  const tokens = mdStringArray(md, 'tokenizer.ggml.tokens').map((t, i) => (t === '' ? `[EMPTY_${i}]` : t));
   const tokenToId = new Map<string, number>();
   let maxTokenLen = 0;
   tokens.forEach((t, i) => {
@@ -133,28 +120,21 @@ function readTokens(md: Metadata): { tokens: string[]; tokenToId: Map<string, nu
  * Builds {@link TokenizerData} from a GGUF metadata record. Throws EngineError BAD_METADATA for
  * malformed keys and TOKENIZER_ERROR for unsupported tokenizer models or pre-tokenizers.
  */
-export function tokenizerDataFromMetadata(md: Metadata): TokenizerData {
-  const model = optString(md, 'tokenizer.ggml.model');
-  if (model === undefined) throw bad('tokenizer.ggml.model is missing');
+export function tokenizerDataFromMetadata(md: GgufMetadata): TokenizerData {
+  const model = mdString(md, 'tokenizer.ggml.model');
   const kind = kindOf(model);
-  const pre = optString(md, 'tokenizer.ggml.pre') || 'default';
+  const pre = mdString(md, 'tokenizer.ggml.pre', '') || 'default';
   const { tokens, tokenToId, maxTokenLen } = readTokens(md);
   const n = tokens.length;
 
-  const scoresRaw = numericArray(md, 'tokenizer.ggml.scores', n);
-  const scores = new Float32Array(n);
-  if (scoresRaw) for (let i = 0; i < n; i++) scores[i] = scoresRaw[i];
-  const typesRaw = numericArray(md, 'tokenizer.ggml.token_type', n);
-  const tokenTypes = new Int32Array(n).fill(TokenType.NORMAL);
-  if (typesRaw) for (let i = 0; i < n; i++) tokenTypes[i] = typesRaw[i];
+  const scores = readScores(md, n);
+  const tokenTypes = readTokenTypes(md, n);
   const attrs = new Uint16Array(n);
   for (let i = 0; i < n; i++) attrs[i] = attrOfType(tokenTypes[i]);
 
   let merges: string[] = [];
   if (kind === 'bpe') {
-    const m = md['tokenizer.ggml.merges'];
-    if (!Array.isArray(m) || m.some((x) => typeof x !== 'string')) throw bad('tokenizer.ggml.merges is missing or not a string array');
-    merges = m as string[];
+    merges = mdStringArray(md, 'tokenizer.ggml.merges');
   }
 
   // Flags: per kind, then per pre-tokenizer (BPE), then explicit keys.
@@ -167,8 +147,8 @@ export function tokenizerDataFromMetadata(md: Metadata): TokenizerData {
     flags.addBos = p.addBos;
     if (p.noBos) ids.bos = null;
   }
-  flags.addSpacePrefix = optBool(md, 'tokenizer.ggml.add_space_prefix') ?? flags.addSpacePrefix;
-  const removeExtraWhitespaces = optBool(md, 'tokenizer.ggml.remove_extra_whitespaces') ?? false;
+  flags.addSpacePrefix = mdBool(md, 'tokenizer.ggml.add_space_prefix', flags.addSpacePrefix);
+  const removeExtraWhitespaces = mdBool(md, 'tokenizer.ggml.remove_extra_whitespaces', false);
 
   const special = { eot: null as number | null, eom: null as number | null };
   const keyed: [keyof typeof ids | 'eot' | 'eom', string][] = [
@@ -190,21 +170,22 @@ export function tokenizerDataFromMetadata(md: Metadata): TokenizerData {
     if (current !== null && current >= n) (target as Record<string, number | null>)[name] = null;
     if (v !== undefined && v >= 0 && v < n) (target as Record<string, number | null>)[name] = v;
   }
-  flags.addBos = optBool(md, 'tokenizer.ggml.add_bos_token') ?? flags.addBos;
-  flags.addEos = optBool(md, 'tokenizer.ggml.add_eos_token') ?? flags.addEos;
+  flags.addBos = mdBool(md, 'tokenizer.ggml.add_bos_token', flags.addBos);
+  flags.addEos = mdBool(md, 'tokenizer.ggml.add_eos_token', flags.addEos);
   if (flags.addBos && ids.bos === null) throw bad('tokenizer.ggml.add_bos_token is true, but there is no BOS token');
   if (flags.addEos && ids.eos === null) throw bad('tokenizer.ggml.add_eos_token is true, but there is no EOS token');
 
-  const modelName = optString(md, 'general.name') ?? '';
+  const modelName = mdString(md, 'general.name', '');
   const detected = { ...special, eos: ids.eos };
   const eog = applyAttrFixups(tokenToId, attrs, detected, { modelName, pre });
-  const chatTemplate = optString(md, 'tokenizer.chat_template');
+  const chatTemplate = mdHas(md, 'tokenizer.chat_template') ? mdString(md, 'tokenizer.chat_template') : undefined;
 
   return {
     model,
     kind,
     pre,
     tokens,
+    tokenToId,
     scores,
     tokenTypes,
     attrs,
