@@ -1,5 +1,7 @@
 /** Every `infllm` subcommand, in the order `infllm help` lists them. */
 import type { CliCommand } from '../types.js';
+import { detokenizeCommand } from './detokenize.js';
 import { infoCommand } from './info.js';
+import { tokenizeCommand } from './tokenize.js';
 
-export const commands: CliCommand[] = [infoCommand];
+export const commands: CliCommand[] = [infoCommand, tokenizeCommand, detokenizeCommand];
