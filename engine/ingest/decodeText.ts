@@ -1,0 +1,75 @@
+/**
+ * Bytes → text for every text-like input: BOM detection (UTF-8, UTF-16 LE/BE), strict UTF-8 with
+ * a Latin-1 (Windows-1252) fallback, binary detection by content, and newline normalisation.
+ */
+
+/** How many leading bytes the binary check looks at. */
+export const SNIFF_BYTES = 8 * 1024;
+/** More than this share of control bytes (other than tab, newlines, form feed, escape) → binary. */
+const MAX_CONTROL_RATIO = 0.1;
+/** More than this share of invalid UTF-8 sequences among the decoded characters → binary. */
+const MAX_INVALID_UTF8_RATIO = 0.3;
+
+/** The encoding a text was decoded with. */
+export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
+
+/** Result of {@link decodeText}. */
+export interface DecodedText {
+  /** The text with the BOM removed; newlines not yet normalised. */
+  text: string;
+  encoding: TextEncodingName;
+  /** True when the bytes were not valid UTF-8 and were read as Windows-1252. */
+  fallback: boolean;
+}
+
+function bomEncoding(bytes: Uint8Array): { encoding: TextEncodingName; bomLength: number } | undefined {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'utf-8', bomLength: 3 };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', bomLength: 2 };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', bomLength: 2 };
+  return undefined;
+}
+
+/**
+ * True when the first {@link SNIFF_BYTES} bytes look binary: a NUL byte, too many control
+ * bytes, or too many invalid UTF-8 sequences. Files with a UTF-16 BOM are text.
+ */
+export function looksBinary(bytes: Uint8Array): boolean {
+  const bom = bomEncoding(bytes);
+  if (bom && bom.encoding !== 'utf-8') return false;
+  const sample = bytes.subarray(0, SNIFF_BYTES);
+  if (sample.length === 0) return false;
+  let control = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const b = sample[i];
+    if (b === 0) return true;
+    // 0x09-0x0d: tab, LF, VT, FF, CR; 0x1b: ESC (ANSI colours in logs)
+    if (b < 0x20 && !(b >= 0x09 && b <= 0x0d) && b !== 0x1b) control++;
+  }
+  if (control > sample.length * MAX_CONTROL_RATIO) return true;
+  // stream: true leaves a multi-byte sequence cut by the sample's end undecoded instead of invalid
+  const decoded = new TextDecoder('utf-8').decode(sample, { stream: true });
+  let invalid = 0;
+  for (let i = 0; i < decoded.length; i++) if (decoded.charCodeAt(i) === 0xfffd) invalid++;
+  return invalid > decoded.length * MAX_INVALID_UTF8_RATIO;
+}
+
+/** Decodes bytes as UTF-16 (by BOM) or UTF-8, falling back to Windows-1252 when UTF-8 is invalid. */
+export function decodeText(bytes: Uint8Array): DecodedText {
+  const bom = bomEncoding(bytes);
+  if (bom) {
+    const body = bytes.subarray(bom.bomLength);
+    // ignoreBOM: true because the BOM has already been cut off; a second one would be content
+    return { text: new TextDecoder(bom.encoding, { ignoreBOM: true }).decode(body), encoding: bom.encoding, fallback: false };
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8', fallback: false };
+  } catch {
+    // The WHATWG "latin1" label is Windows-1252: ISO-8859-1 plus printable characters in 0x80-0x9f.
+    return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'latin1', fallback: true };
+  }
+}
+
+/** CRLF and lone CR → LF. */
+export function normalizeNewlines(text: string): string {
+  return text.indexOf('\r') < 0 ? text : text.replace(/\r\n?/g, '\n');
+}
