@@ -7,8 +7,10 @@
 export const SNIFF_BYTES = 8 * 1024;
 /** More than this share of control bytes (other than tab, newlines, form feed, escape) → binary. */
 const MAX_CONTROL_RATIO = 0.1;
-/** More than this share of invalid UTF-8 sequences among the decoded characters → binary. */
+/** More than this share of invalid UTF-8 sequences among the decoded characters → binary... */
 const MAX_INVALID_UTF8_RATIO = 0.3;
+/** ...judged only on samples this long (a short Latin-1 word like "café" is a third invalid). */
+const MIN_RATIO_SAMPLE = 64;
 
 /** The encoding a text was decoded with. */
 export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
@@ -46,6 +48,7 @@ export function looksBinary(bytes: Uint8Array): boolean {
     if (b < 0x20 && !(b >= 0x09 && b <= 0x0d) && b !== 0x1b) control++;
   }
   if (control > sample.length * MAX_CONTROL_RATIO) return true;
+  if (sample.length < MIN_RATIO_SAMPLE) return false;
   // stream: true leaves a multi-byte sequence cut by the sample's end undecoded instead of invalid
   const decoded = new TextDecoder('utf-8').decode(sample, { stream: true });
   let invalid = 0;
@@ -64,9 +67,21 @@ export function decodeText(bytes: Uint8Array): DecodedText {
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8', fallback: false };
   } catch {
-    // The WHATWG "latin1" label is Windows-1252: ISO-8859-1 plus printable characters in 0x80-0x9f.
-    return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'latin1', fallback: true };
+    return { text: decodeWindows1252(bytes), encoding: 'latin1', fallback: true };
   }
+}
+
+/**
+ * Windows-1252 (what "Latin-1" text usually is): ISO-8859-1 except 0x80-0x9f, which hold printable
+ * characters (curly quotes, dashes, €). Written out because Node 20's TextDecoder('windows-1252')
+ * decodes 0x80-0x9f as C1 controls. Undefined bytes (0x81, 0x8d, 0x8f, 0x90, 0x9d) stay as they are.
+ */
+const CP1252_80_9F = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return latin1.replace(/[\u0080-\u009f]/g, (c) => CP1252_80_9F[c.charCodeAt(0) - 0x80]);
 }
 
 /** CRLF and lone CR → LF. */
