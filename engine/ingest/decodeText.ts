@@ -2,6 +2,7 @@
  * Bytes → text for every text-like input: BOM detection (UTF-8, UTF-16 LE/BE), strict UTF-8 with
  * a Latin-1 (Windows-1252) fallback, binary detection by content, and newline normalisation.
  */
+import { isUtf8 } from 'node:buffer';
 
 /** How many leading bytes the binary check looks at. */
 export const SNIFF_BYTES = 8 * 1024;
@@ -49,8 +50,8 @@ export function looksBinary(bytes: Uint8Array): boolean {
   }
   if (control > sample.length * MAX_CONTROL_RATIO) return true;
   if (sample.length < MIN_RATIO_SAMPLE) return false;
-  // stream: true leaves a multi-byte sequence cut by the sample's end undecoded instead of invalid
-  const decoded = new TextDecoder('utf-8').decode(sample, { stream: true });
+  // a multi-byte sequence cut by the sample's end adds one U+FFFD at most: negligible in the ratio
+  const decoded = asBuffer(sample).toString('utf8');
   let invalid = 0;
   for (let i = 0; i < decoded.length; i++) if (decoded.charCodeAt(i) === 0xfffd) invalid++;
   return invalid > decoded.length * MAX_INVALID_UTF8_RATIO;
@@ -64,11 +65,14 @@ export function decodeText(bytes: Uint8Array): DecodedText {
     // ignoreBOM: true because the BOM has already been cut off; a second one would be content
     return { text: new TextDecoder(bom.encoding, { ignoreBOM: true }).decode(body), encoding: bom.encoding, fallback: false };
   }
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8', fallback: false };
-  } catch {
-    return { text: decodeWindows1252(bytes), encoding: 'latin1', fallback: true };
-  }
+  const buffer = asBuffer(bytes);
+  if (isUtf8(buffer)) return { text: buffer.toString('utf8'), encoding: 'utf-8', fallback: false };
+  return { text: decodeWindows1252(buffer), encoding: 'latin1', fallback: true };
+}
+
+/** A Buffer view of the same memory (Buffer's decoders are the fast path for many small files). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
@@ -79,8 +83,8 @@ export function decodeText(bytes: Uint8Array): DecodedText {
 const CP1252_80_9F = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
   '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
 
-function decodeWindows1252(bytes: Uint8Array): string {
-  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+function decodeWindows1252(bytes: Buffer): string {
+  const latin1 = bytes.toString('latin1');
   return latin1.replace(/[\u0080-\u009f]/g, (c) => CP1252_80_9F[c.charCodeAt(0) - 0x80]);
 }
 

@@ -4,8 +4,7 @@
  * one header line `=== path ===` and mapped by a `file` segment (path + line). The folder is
  * refused (TOO_LARGE) once the text read passes limits.maxTotalBytes or limits.maxChars.
  */
-import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import fs from 'node:fs';
 import { basename, join } from 'node:path';
 import { EngineError } from '../../errors.js';
 import { DocumentBuilder } from '../DocumentBuilder.js';
@@ -22,25 +21,32 @@ const READ_AHEAD = 16;
 /** What reading one file gave. */
 type FileRead = { bytes: Buffer } | { skip: SkipReason; detail?: string };
 
-async function readBounded(abs: string, maxBytes: number): Promise<FileRead> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(abs, 'r');
-    const { size } = await fh.stat();
-    if (size > maxBytes) return { skip: 'too-large', detail: `${formatCount(size)} bytes` };
-    const bytes = Buffer.allocUnsafe(size); // [size] bytes; a file that shrank is cut to what was read
-    let filled = 0;
-    while (filled < size) {
-      const { bytesRead } = await fh.read(bytes, filled, size - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return { bytes: bytes.subarray(0, filled) };
-  } catch (err) {
-    return { skip: 'unreadable', detail: (err as NodeJS.ErrnoException).code ?? 'error' };
-  } finally {
-    await fh?.close().catch(() => undefined);
-  }
+/**
+ * Reads a whole file unless it is over `maxBytes`. Callback fs on purpose: for many tiny files
+ * it is about twice as fast as FileHandle promises (fewer promise round trips per file).
+ */
+function readBounded(abs: string, maxBytes: number): Promise<FileRead> {
+  const failed = (err: NodeJS.ErrnoException): FileRead => ({ skip: 'unreadable', detail: err.code ?? 'error' });
+  return new Promise((resolve) => {
+    fs.open(abs, 'r', (err, fd) => {
+      if (err) return resolve(failed(err));
+      const finish = (result: FileRead) => fs.close(fd, () => resolve(result));
+      fs.fstat(fd, (err, info) => {
+        if (err) return finish(failed(err));
+        if (info.size > maxBytes) return finish({ skip: 'too-large', detail: `${formatCount(info.size)} bytes` });
+        const bytes = Buffer.allocUnsafe(info.size); // [size] bytes; a file that shrank is cut to what was read
+        const readFrom = (filled: number): void => {
+          if (filled === info.size) return finish({ bytes });
+          fs.read(fd, bytes, filled, info.size - filled, filled, (err, n) => {
+            if (err) finish(failed(err));
+            else if (n === 0) finish({ bytes: bytes.subarray(0, filled) });
+            else readFrom(filled + n);
+          });
+        };
+        readFrom(0);
+      });
+    });
+  });
 }
 
 /** File contents as text, or why the file is skipped. */

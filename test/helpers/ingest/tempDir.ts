@@ -1,13 +1,27 @@
 /** Temporary folders for ingest fixtures, removed after each test file. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const created: string[] = [];
 
-/** Creates a fresh temporary folder (prefix `infllm-ingest-`). */
-export function makeTempDir(label = 'test'): string {
-  const dir = mkdtempSync(join(tmpdir(), `infllm-ingest-${label}-`));
+/** /dev/shm when it is a writable folder (Linux tmpfs), else undefined. */
+function ramDir(): string | undefined {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Creates a fresh temporary folder (prefix `infllm-ingest-`). `ram`: prefer a RAM-backed tmpfs,
+ * which makes creating and deleting 100,000 files several times faster on a virtual disk.
+ */
+export function makeTempDir(label = 'test', options: { ram?: boolean } = {}): string {
+  const base = (options.ram ? ramDir() : undefined) ?? tmpdir();
+  const dir = mkdtempSync(join(base, `infllm-ingest-${label}-`));
   created.push(dir);
   return dir;
 }
