@@ -4,7 +4,7 @@
  * common to all: missing path → FILE_NOT_FOUND, empty → NO_TEXT, over limits.maxChars →
  * TOO_LARGE (never truncation), cancellation rejects with the AbortSignal's reason.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors.js';
@@ -20,6 +20,13 @@ import type { ExtractedDocument } from './types.js';
 
 /** A UTF-8/UTF-16/Latin-1 text has at least one character per 3 bytes (CRLF: 1 per 2). */
 const MAX_BYTES_PER_CHAR = 3;
+/**
+ * Text files bigger than this and than MAX_BYTES_PER_CHAR × maxChars are refused before reading
+ * (the message then gives a lower bound); smaller ones are read so the message has the exact size.
+ */
+const READ_TO_MEASURE_BYTES = 64 * 1024 * 1024;
+/** Bytes read to detect the format. */
+const HEAD_BYTES = 4096;
 
 async function statPath(path: string): Promise<Stats> {
   try {
@@ -43,11 +50,27 @@ async function readInput(path: string, ctx: ExtractContext): Promise<FileInput> 
   }
 }
 
+/** The first bytes of a file (enough for detectFormat). */
+async function readHead(path: string): Promise<Uint8Array> {
+  const handle = await open(path, 'r').catch((err: unknown) => {
+    throw new EngineError('IO_ERROR', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  });
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function extractFile(path: string, size: number, ctx: ExtractContext): Promise<ExtractedDocument> {
   const name = basename(path);
   if (size === 0) throw new EngineError('NO_TEXT', `${name} is empty`);
+  const format = detectFormat(await readHead(path), name);
+  if ((format === 'text' || format === 'markdown') && size > Math.max(READ_TO_MEASURE_BYTES, MAX_BYTES_PER_CHAR * ctx.limits.maxChars)) {
+    throw tooLargeError(`at least ${formatCount(size / MAX_BYTES_PER_CHAR)} characters (${formatCount(size)} bytes)`, ctx.limits.maxChars);
+  }
   const input = await readInput(path, ctx);
-  const format = detectFormat(input.bytes, name);
   switch (format) {
     case 'pdf':
       return extractPdf(input, ctx);
@@ -56,7 +79,6 @@ async function extractFile(path: string, size: number, ctx: ExtractContext): Pro
     case 'html':
       return extractHtml(input, ctx);
     default:
-      if (size > MAX_BYTES_PER_CHAR * ctx.limits.maxChars) throw tooLargeError(`at least ${formatCount(size / MAX_BYTES_PER_CHAR)} characters (${formatCount(size)} bytes)`, ctx.limits.maxChars);
       return extractText(input, ctx, format);
   }
 }

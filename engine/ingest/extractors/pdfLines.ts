@@ -80,8 +80,11 @@ function countPages(pages: string[][]): PageCounts {
   return { all: withText.length, odd, even: withText.length - odd };
 }
 
-function isRunning(pageIndices: number[], counts: PageCounts): boolean {
+function isRunning(pageIndices: number[], counts: PageCounts, pages: string[][]): boolean {
   if (pageIndices.length < RUNNING_MIN_PAGES) return false;
+  // a header sits above body text: when most of these pages hold this one line only, it is the body
+  const alone = pageIndices.filter((i) => pages[i].length < 2).length;
+  if (alone * 2 > pageIndices.length) return false;
   if (pageIndices.length >= RUNNING_RATIO * counts.all) return true;
   const odd = pageIndices.filter((i) => i % 2 === 0).length;
   const even = pageIndices.length - odd;
@@ -104,7 +107,7 @@ function dropSide(pages: string[][], side: 'first' | 'last'): number {
       else byKey.set(key, [i]);
     }
     const dropped: number[] = [];
-    for (const indices of byKey.values()) if (isRunning(indices, counts)) dropped.push(...indices);
+    for (const indices of byKey.values()) if (isRunning(indices, counts, pages)) dropped.push(...indices);
     for (const i of dropped) {
       if (side === 'first') pages[i].shift();
       else pages[i].pop();

@@ -58,6 +58,16 @@ describe('dropRunningLines', () => {
     expect(dropRunningLines(pages)).toEqual({ pages, headers: 0, footers: 0 });
     expect(dropRunningLines([['H', 'a'], ['H', 'b']]).headers).toBe(0);
   });
+
+  it('keeps one-line pages that differ only by numbers (that line is the body)', () => {
+    const pages = [['Slide 1 of 3'], ['Slide 2 of 3'], ['Slide 3 of 3']];
+    expect(dropRunningLines(pages)).toEqual({ pages, headers: 0, footers: 0 });
+  });
+
+  it('still drops the number of a blank page among pages with a running footer', () => {
+    const pages = [['a', '1'], ['b', '2'], ['3'], ['d', '4']];
+    expect(dropRunningLines(pages).pages).toEqual([['a'], ['b'], [], ['d']]);
+  });
 });
 
 describe('joinHyphenated', () => {
