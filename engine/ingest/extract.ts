@@ -68,7 +68,7 @@ async function extractFile(path: string, size: number, ctx: ExtractContext): Pro
   if (size === 0) throw new EngineError('NO_TEXT', `${name} is empty`);
   const format = detectFormat(await readHead(path), name);
   if ((format === 'text' || format === 'markdown') && size > Math.max(READ_TO_MEASURE_BYTES, MAX_BYTES_PER_CHAR * ctx.limits.maxChars)) {
-    throw tooLargeError(`at least ${formatCount(size / MAX_BYTES_PER_CHAR)} characters (${formatCount(size)} bytes)`, ctx.limits.maxChars);
+    throw tooLargeError(`at least ${formatCount(Math.floor(size / MAX_BYTES_PER_CHAR))} characters (${formatCount(size)} bytes)`, ctx.limits.maxChars);
   }
   const input = await readInput(path, ctx);
   switch (format) {
