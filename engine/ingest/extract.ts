@@ -10,6 +10,7 @@ import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors.js';
 import { tooLargeError } from './DocumentBuilder.js';
 import { detectFormat } from './detectFormat.js';
+import { ProgressThrottle } from './ProgressThrottle.js';
 import { formatCount, resolveLimits, type ExtractContext, type ExtractOptions, type FileInput } from './ExtractOptions.js';
 import { extractCodebase } from './extractors/codebase.js';
 import { extractEpub } from './extractors/epub.js';
@@ -71,16 +72,14 @@ async function extractFile(path: string, size: number, ctx: ExtractContext): Pro
     throw tooLargeError(`at least ${formatCount(Math.floor(size / MAX_BYTES_PER_CHAR))} characters (${formatCount(size)} bytes)`, ctx.limits.maxChars);
   }
   const input = await readInput(path, ctx);
-  switch (format) {
-    case 'pdf':
-      return extractPdf(input, ctx);
-    case 'zip':
-      return extractEpub(input, ctx);
-    case 'html':
-      return extractHtml(input, ctx);
-    default:
-      return extractText(input, ctx, format);
-  }
+  if (format === 'pdf') return extractPdf(input, ctx);
+  if (format === 'zip') return extractEpub(input, ctx);
+  // single-step formats: one progress event before and one after
+  const progress = new ProgressThrottle(ctx.onProgress);
+  progress.report('extract', 0, 1, name);
+  const doc = format === 'html' ? extractHtml(input, ctx) : extractText(input, ctx, format);
+  progress.report('extract', 1, 1, name);
+  return doc;
 }
 
 /**

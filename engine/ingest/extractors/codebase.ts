@@ -127,14 +127,15 @@ export async function extractCodebase(root: string, ctx: ExtractContext): Promis
   reader = new CodebaseReader(files, builder, skips, ctx);
   await reader.run(root);
   if (reader.included === 0) {
-    throw new EngineError('NO_TEXT', `no text files in ${basename(root)} (${formatCount(skips.total())} entries skipped)`);
+    const skipped = skips.total();
+    throw new EngineError('NO_TEXT', `no text files in ${basename(root) || root} (${formatCount(skipped)} ${skipped === 1 ? 'entry' : 'entries'} skipped)`);
   }
   const warnings = skips.warnings();
   if (reader.latin1.length > 0) warnings.push(`read as Latin-1 (not valid UTF-8): ${reader.latin1.slice(0, 10).join(', ')}${reader.latin1.length > 10 ? ', …' : ''}`);
   const { text, segments } = builder.finish();
   return {
     format: 'codebase',
-    title: basename(root),
+    title: basename(root) || root,
     text,
     sourceMap: { segments },
     warnings,

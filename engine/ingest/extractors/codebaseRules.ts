@@ -51,17 +51,17 @@ export type SkipReason =
   | 'symlink-duplicate' // a folder already read under another path
   | 'special'; // sockets, FIFOs, devices
 
-/** Reasons listed in warnings (ignored and excluded entries are expected and only counted). */
-const WARNED: Record<SkipReason, string | undefined> = {
+/** Reasons listed in warnings, as [singular, plural] (ignored and excluded entries are expected and only counted). */
+const WARNED: Record<SkipReason, [string, string] | undefined> = {
   ignored: undefined,
   excluded: undefined,
-  binary: 'binary files',
-  'too-large': 'files over the size limit',
-  minified: 'minified bundles / source maps',
-  unreadable: 'unreadable entries',
-  'symlink-loop': 'symlink loops',
-  'symlink-duplicate': 'symlinked folders already included',
-  special: 'special files',
+  binary: ['binary file', 'binary files'],
+  'too-large': ['file over the size limit', 'files over the size limit'],
+  minified: ['minified bundle or source map', 'minified bundles or source maps'],
+  unreadable: ['unreadable entry', 'unreadable entries'],
+  'symlink-loop': ['symlink loop', 'symlink loops'],
+  'symlink-duplicate': ['symlinked folder already included', 'symlinked folders already included'],
+  special: ['special file', 'special files'],
 };
 /** At most this many paths are named per reason. */
 const SAMPLE_PATHS = 10;
@@ -101,14 +101,14 @@ export class SkipLog {
     return out;
   }
 
-  /** One warning per listed reason: "skipped 3 binary files: a.png, b.bin, c.zip". */
+  /** One warning per listed reason: "skipped 3 binary files: a.png, b.bin, c.zip" (first 10 paths). */
   warnings(): string[] {
     const out: string[] = [];
-    for (const [reason, label] of Object.entries(WARNED) as [SkipReason, string | undefined][]) {
+    for (const [reason, label] of Object.entries(WARNED) as [SkipReason, [string, string] | undefined][]) {
       const n = this.count(reason);
       if (!label || n === 0) continue;
       const paths = this.samples.get(reason) ?? [];
-      out.push(`skipped ${n} ${label}: ${paths.join(', ')}${n > paths.length ? `, … (${n - paths.length} more)` : ''}`);
+      out.push(`skipped ${n} ${label[n === 1 ? 0 : 1]}: ${paths.join(', ')}${n > paths.length ? `, … (${n - paths.length} more)` : ''}`);
     }
     return out;
   }

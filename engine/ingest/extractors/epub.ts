@@ -89,7 +89,8 @@ export async function extractEpub(input: FileInput, ctx: ExtractContext): Promis
     throw new EngineError('EXTRACT_ERROR', `corrupt EPUB: every spine item is missing from the archive: ${listed(chapters.missing)}`);
   }
   const warnings = [...pkg.warnings];
-  if (chapters.missing.length > 0) warnings.push(`skipped ${chapters.missing.length} spine items missing from the archive: ${listed(chapters.missing)}`);
+  const missing = chapters.missing.length;
+  if (missing > 0) warnings.push(`skipped ${missing} spine ${missing === 1 ? 'item' : 'items'} missing from the archive: ${listed(chapters.missing)}`);
   if (chapters.latin1.length > 0) warnings.push(`read as Latin-1 (not valid UTF-8): ${listed(chapters.latin1)}`);
   if (chapters.builder.length === 0) throw new EngineError('NO_TEXT', `no text in the ${pkg.spine.length} chapters of ${input.name}`);
   const { text, segments } = chapters.builder.finish();

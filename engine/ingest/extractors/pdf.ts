@@ -131,7 +131,7 @@ export async function extractPdf(input: FileInput, ctx: ExtractContext): Promise
     const { builder, stats } = assemble(pages, ctx);
     if (builder.length === 0) throw new EngineError('NO_TEXT', `no extractable text in ${plural(pages.length, 'page')} (scanned?)`);
     const blank = stats.pages - stats.pagesWithText;
-    if (blank > 0) warnings.push(`${plural(blank, 'page')} of ${formatCount(stats.pages)} have no text (scanned images or blank)`);
+    if (blank > 0) warnings.push(`${formatCount(blank)} of ${plural(stats.pages, 'page')} ${blank === 1 ? 'has' : 'have'} no text (scanned images or blank)`);
     const title = (await documentTitle(doc)) ?? basename(input.name, extname(input.name));
     const { text, segments } = builder.finish();
     return { format: 'pdf', title, text, sourceMap: { segments }, warnings, stats: { ...stats, bytes, chars: text.length } };

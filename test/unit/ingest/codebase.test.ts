@@ -77,10 +77,10 @@ describe('codebase extraction', () => {
     });
     expect(doc.warnings).toEqual([
       'skipped 2 binary files: image.png, src/data.bin',
-      'skipped 1 files over the size limit: big.txt (20,001 bytes)',
-      'skipped 2 minified bundles / source maps: src/app.min.js, src/bundle.js',
-      'skipped 1 unreadable entries: broken.txt (ENOENT)',
-      'skipped 1 symlink loops: sub/loop/',
+      'skipped 1 file over the size limit: big.txt (20,001 bytes)',
+      'skipped 2 minified bundles or source maps: src/app.min.js, src/bundle.js',
+      'skipped 1 unreadable entry: broken.txt (ENOENT)',
+      'skipped 1 symlink loop: sub/loop/',
       'skipped 2 symlinked folders already included: alias/, ext2/',
     ]);
   });
@@ -127,6 +127,6 @@ describe('codebase extraction', () => {
   it('reports a folder without text files as NO_TEXT', async () => {
     const empty = join(makeTempDir('codebase-empty'), 'nothing');
     mkdirSync(join(empty, 'node_modules'), { recursive: true });
-    await expect(extract(empty)).rejects.toMatchObject({ code: 'NO_TEXT', message: 'no text files in nothing (1 entries skipped)' });
+    await expect(extract(empty)).rejects.toMatchObject({ code: 'NO_TEXT', message: 'no text files in nothing (1 entry skipped)' });
   });
 });

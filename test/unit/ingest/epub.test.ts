@@ -76,7 +76,7 @@ describe('EPUB extraction', () => {
   it('skips a missing spine item with a warning naming it', async () => {
     const doc = await extractEpubSpec({ chapters, spine, toc: 'nav', omit: ['text/one.xhtml'] });
     expect(doc.text).toBe('Prologue text.\n\nHeading Two\nCaf\u00e9 \u2019quoted\u2019 end.');
-    expect(doc.warnings).toEqual(['skipped 1 spine items missing from the archive: OEBPS/text/one.xhtml']);
+    expect(doc.warnings).toEqual(['skipped 1 spine item missing from the archive: OEBPS/text/one.xhtml']);
     expect(doc.stats.missingItems).toBe(1);
     expect(chapterSegments(doc.sourceMap.segments).map((s) => ('index' in s ? s.index : -1))).toEqual([0, 2]);
   });

@@ -102,7 +102,7 @@ describe('PDF extraction', () => {
   it('warns about pages without text in a partly scanned PDF', async () => {
     const doc = await extract(save('mixed.pdf', await textPdf([[{ text: 'Some text.', x: 50, y: 300 }], []])));
     expect(doc.text).toBe('Some text.');
-    expect(doc.warnings).toEqual(['1 page of 2 have no text (scanned images or blank)']);
+    expect(doc.warnings).toEqual(['1 of 2 pages has no text (scanned images or blank)']);
   });
 
   it('reports a corrupt PDF as EXTRACT_ERROR', async () => {

@@ -58,6 +58,15 @@ describe('text extraction', () => {
     expect(locate(doc.sourceMap, doc.text, 0, 6).label).toBe('line 1');
   });
 
+  it('reports progress once before and once after', async () => {
+    const events: unknown[] = [];
+    await extract(save('progress.txt', 'abc'), { onProgress: (p) => events.push(p) });
+    expect(events).toEqual([
+      { phase: 'extract', done: 0, total: 1, current: 'progress.txt' },
+      { phase: 'extract', done: 1, total: 1, current: 'progress.txt' },
+    ]);
+  });
+
   it('takes a Markdown title from its first level-1 heading', async () => {
     const doc = await extract(save('notes.md', 'intro\n## Sub\n# The Title #\ntext\n'));
     expect(doc).toMatchObject({ format: 'markdown', title: 'The Title' });
