@@ -72,7 +72,7 @@ class CodebaseReader {
     private readonly ctx: ExtractContext,
   ) {}
 
-  /** Fraction of the files handled so far (for size estimates in messages). */
+  /** Where the reader is, for TOO_LARGE messages ("by file 12 of 300"). */
   get position(): string {
     return `by file ${formatCount(this.done + 1)} of ${formatCount(this.files.length)}`;
   }
