@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizerSync } from '../../engine/model/tokenizer/loadTokenizer.js';
 import { StreamingDetokenizer } from '../../engine/model/tokenizer/StreamingDetokenizer.js';
-import type { LlamaTokenizer } from '../../engine/model/tokenizer/Tokenizer.js';
+import type { Tokenizer } from '../../engine/model/tokenizer/Tokenizer.js';
 import { vectorSets, type VectorCase } from '../helpers/tokenizerVectors.js';
 
 const RAW = { addSpecial: false, parseSpecial: false };
@@ -38,9 +38,9 @@ function wpmNorm(s: string): string {
 
 for (const set of vectorSets()) {
   describe(`tokenizer vectors: ${set.name}`, () => {
-    let tok: LlamaTokenizer;
+    let tok: Tokenizer;
     beforeAll(() => {
-      tok = loadTokenizerSync(set.gguf) as LlamaTokenizer;
+      tok = loadTokenizerSync(set.gguf);
     });
 
     it(`reproduces all ${set.cases.length} vectors exactly`, () => {
@@ -96,7 +96,7 @@ for (const set of vectorSets()) {
  * WordPiece: the normalised slice from a token's offset to the next token's offset is the token's
  * text (without its word-start marker); unknown-word tokens are skipped.
  */
-function checkOffsets(tok: LlamaTokenizer, c: VectorCase): void {
+function checkOffsets(tok: Tokenizer, c: VectorCase): void {
   const { ids, offsets } = tok.encodeWithOffsets(c.text, RAW);
   expect(ids).toEqual(c.ids);
   expect(offsets.length).toBe(ids.length);

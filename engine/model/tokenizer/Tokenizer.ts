@@ -38,6 +38,8 @@ export interface EncodedText {
 
 /** A model's tokenizer. */
 export interface Tokenizer {
+  /** Everything read from the GGUF (token texts, types, flags, special ids). */
+  readonly data: TokenizerData;
   readonly kind: TokenizerKind;
   readonly vocabSize: number;
   readonly bos: number | null;
