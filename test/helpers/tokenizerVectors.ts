@@ -1,7 +1,8 @@
 /**
  * llama.cpp's tokenizer test vectors (../shared/tokenizer-vectors): parsing of the .inp/.out pairs
  * (format as tests/test-tokenizer-0.cpp reads it) and the list of (vocabulary GGUF, vectors) pairs
- * whose GGUF is present, plus stories260K and llama-2-tiny-random (which shares llama-spm's vectors).
+ * whose GGUF is present, plus stories260K and llama-2-tiny-random (which shares llama-spm's vectors),
+ * and the vocabularies that have no vectors.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,5 +59,19 @@ export function vectorSets(): VectorSet[] {
   }
   const spm = sets.find((s) => s.name === 'llama-spm');
   if (spm) sets.push({ name: 'llama-2-tiny-random', gguf: sharedPath('models', 'llama-2-tiny-random.gguf'), cases: spm.cases });
+  // No deepseek-r1-qwen GGUF exists; its vectors are for the same ordinary tokens and pre-tokenizer
+  // as qwen2 (README: the .out files are byte-identical), so they run on the qwen2 vocabulary.
+  const qwen = sets.find((s) => s.name === 'qwen2');
+  const r1 = join(dir, 'ggml-vocab-deepseek-r1-qwen.gguf');
+  if (qwen && existsSync(`${r1}.inp`)) sets.push({ name: 'deepseek-r1-qwen (qwen2 vocabulary)', gguf: qwen.gguf, cases: readVectors(`${r1}.inp`, `${r1}.out`) });
   return sets;
+}
+
+/** Vocabularies in ../shared/tokenizer-vectors that have no vectors of their own (baichuan, gpt-neox). */
+export function vocabulariesWithoutVectors(): string[] {
+  const dir = join(sharedDir(), 'tokenizer-vectors');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.gguf') && !existsSync(join(dir, `${f}.inp`)))
+    .sort()
+    .map((f) => join(dir, f));
 }

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizerSync } from '../../engine/model/tokenizer/loadTokenizer.js';
 import { StreamingDetokenizer } from '../../engine/model/tokenizer/StreamingDetokenizer.js';
 import type { Tokenizer } from '../../engine/model/tokenizer/Tokenizer.js';
-import { vectorSets, type VectorCase } from '../helpers/tokenizerVectors.js';
+import { vectorSets, vocabulariesWithoutVectors, type VectorCase } from '../helpers/tokenizerVectors.js';
 
 const RAW = { addSpecial: false, parseSpecial: false };
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -86,6 +86,23 @@ for (const set of vectorSets()) {
     });
   });
 }
+
+describe('vocabularies without vectors (baichuan: SPM, gpt-neox: BPE with the default pre-tokenizer)', () => {
+  const texts = vectorSets()[0].cases.map((c) => c.text);
+  for (const gguf of vocabulariesWithoutVectors()) {
+    it(`${gguf.split('/').pop()}: round-trips the vector texts and locates every token`, () => {
+      const tok = loadTokenizerSync(gguf);
+      expect(tok.kind === 'spm' || tok.kind === 'bpe').toBe(true);
+      const checked = texts.filter((t) => !(tok.data.cleanSpaces && hasCleanupTrigger(t)));
+      for (const text of checked) {
+        const ids = tok.encode(text, RAW);
+        expect(tok.decode(ids)).toBe(text);
+        checkOffsets(tok, { text, ids });
+      }
+      expect(checked.length).toBeGreaterThan(30);
+    });
+  }
+});
 
 /**
  * The offsets property. Always: offsets are non-decreasing and within [0, text.length].
