@@ -5,6 +5,8 @@
  * @internal
  */
 import type { GgufBinding, GgufTestingBinding } from './GgufBinding.js';
+import type { KernelsBinding } from './KernelsBinding.js';
+import type { MemoryTestingBinding } from './MemoryTestingBinding.js';
 
 /** buildInfo(): what this build of the addon contains and what the CPU offers. */
 export interface BuildInfo {
@@ -29,4 +31,4 @@ export interface CoreBinding {
 }
 
 /** The complete native binding: the intersection of every area's interface. */
-export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding;
+export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding & KernelsBinding & MemoryTestingBinding;

@@ -1,7 +1,7 @@
 /**
  * The GGML tensor type table in TypeScript: ids as stored in GGUF files, names as llama.cpp prints
  * them, elements per block and bytes per block. Mirrors native/src/ifl-ggml-types.cpp (the two are
- * compared entry by entry in test/native/gguf-read.test.ts through the native reader's type names).
+ * compared entry by entry in test/native/gguf-roundtrip.test.ts through the native reader).
  */
 
 /** One GGML tensor type. */

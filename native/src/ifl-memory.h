@@ -7,7 +7,8 @@
 // A model call brings n new tokens for every layer:
 //   begin_call(n) → attend(layer 0) … attend(layer L-1) → end_call()
 // Only end_call() makes the call permanent; rollback_call() (after cancellation between
-// layers) returns the memory to its state at begin_call().
+// layers) returns the memory to its state at begin_call(). fork() and clear() are for the
+// committed state: they throw invalid_argument while a call is in progress.
 #pragma once
 
 #include <cstdint>
@@ -86,6 +87,29 @@ public:
     // Where retrieval decisions go (nullptr: nowhere). The full cache makes none.
     virtual void set_retrieval_sink(retrieval_sink * sink) = 0;
     virtual memory_stats stats() const = 0;
+};
+
+// Checks a layout (heads divisible, head_dim and RoPE dims sane); throws invalid_argument.
+void validate_layout(const attn_layout & layout);
+
+// Bookkeeping of the call in progress, shared by the memory implementations: positions of the
+// call and which layers have been attended. Misuse throws invalid_argument.
+class call_tracker {
+public:
+    void begin(int64_t n_past, int64_t n_tokens, int n_layer);
+    void mark_attended(int il);       // il in range, call active, layer not yet attended
+    void check_complete() const;      // every layer attended
+    void reset() { active_ = false; }
+    bool    active() const { return active_; }
+    int64_t pos0() const { return pos0_; }
+    int64_t n_tokens() const { return n_; }
+    bool    attended(int il) const { return active_ && done_[il] != 0; }
+
+private:
+    bool                 active_ = false;
+    int64_t              pos0_ = 0;
+    int64_t              n_ = 0;
+    std::vector<uint8_t> done_;  // [n_layer]
 };
 
 } // namespace ifl

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GgufValueType as T } from '../../engine/binding/GgufBinding.js';
 import { loadBinding } from '../../engine/binding/loadBinding.js';
 import { GgufWriter, ggufArray } from '../../engine/gguf/GgufWriter.js';
-import { GgmlType } from '../../engine/gguf/ggmlTypes.js';
+import { GGML_TYPES, GgmlType } from '../../engine/gguf/ggmlTypes.js';
+import { EngineError } from '../../engine/errors.js';
 import { readGguf, readGgufSync } from '../../engine/model/gguf.js';
 import { makeTempDir } from '../helpers/gguf.js';
 
@@ -210,5 +211,35 @@ describe('value conversion edge cases', () => {
     expect(f.tensors).toEqual([]);
     expect(f.dataOffset).toBe(96);
     expect(f.fileSize).toBe(end);
+  });
+});
+
+describe('GGML type tables: TS (engine/gguf/ggmlTypes.ts) and native (ifl-ggml-types.cpp) agree', () => {
+  it('on the name, block size and byte size of every assigned id', () => {
+    const w = new GgufWriter();
+    // One block of each type: the native reader checks ne[0] against its block size and
+    // computes nBytes from its type size, so any difference between the tables shows here.
+    for (const t of GGML_TYPES) w.addTensor(`t${t.id}`, [t.blockSize], t.id, new Uint8Array(t.typeSize));
+    const f = readGgufSync(write(w));
+    expect(f.tensors.map((t) => [t.type, t.typeName, t.nBytes])).toEqual(GGML_TYPES.map((t) => [t.id, t.name, t.typeSize]));
+  });
+
+  it('on the ids that are not assigned', () => {
+    const assigned = new Set<number>(GGML_TYPES.map((t) => t.id));
+    for (let id = 0; id <= 64; id++) {
+      if (assigned.has(id)) continue;
+      const { bytes, layout } = new GgufWriter().addTensor('x', [1], GgmlType.F32, new Uint8Array(4)).build();
+      new DataView(bytes.buffer).setUint32(layout.tensorInfos[0].typeAt, id, true);
+      const path = join(tmp.dir, `type-${id}.gguf`);
+      writeFileSync(path, bytes);
+      let err: unknown;
+      try {
+        readGgufSync(path);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `type id ${id}`).toBeInstanceOf(EngineError);
+      expect((err as EngineError).code).toBe('UNSUPPORTED_TENSOR_TYPE');
+    }
   });
 });

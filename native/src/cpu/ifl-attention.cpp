@@ -1,0 +1,378 @@
+// ifl-attention.cpp — multi-stage attention: work decomposition, per-segment partial softmax,
+// ordered merging, normalisation and the normalised-probability side output.
+//
+// Work unit = (kv head, tile of k_attn_q_tile queries); its rows are (query, query head of the
+// group), row r = query (r / g), head hk*g + r % g. A unit walks the segment list in order; each
+// segment yields a fresh partial (m, l, acc) which is merged into the running state. When there
+// are few units (decode), segments are computed in parallel into a buffer and merged afterwards
+// in the same order: identical arithmetic, more parallelism.
+#include "cpu/ifl-attention.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+
+#include "cpu/ifl-attention-simd.h"
+#include "ifl-error.h"
+#include "ifl-threadpool.h"
+
+namespace ifl {
+namespace {
+
+using namespace attn_simd;
+
+constexpr float   k_neg_inf         = -INFINITY;
+constexpr int64_t k_max_split_float = int64_t(16) << 20;  // partial buffer cap (64 MiB)
+
+struct plan {
+    const attn_problem * p = nullptr;
+    attn_workspace *     ws = nullptr;
+    int     g = 1;          // query heads per kv head
+    int64_t q_stride = 0;   // floats between queries
+    int     n_qt = 0;       // query tiles
+    int     n_units = 0;    // n_qt * n_head_kv
+    int     n_segs = 0;
+    int     sl = 0;         // state length per row: m, l, acc[head_dim]
+    int     rows_max = 0;
+    bool    split = false;
+};
+
+struct unit_geom {
+    int hk = 0, i0 = 0, nq = 0, rows = 0;
+};
+
+unit_geom unit_of(const plan & c, int u) {
+    unit_geom ug;
+    ug.hk = u % c.p->n_head_kv;
+    ug.i0 = (u / c.p->n_head_kv) * k_attn_q_tile;
+    ug.nq = std::min(k_attn_q_tile, c.p->n_q - ug.i0);
+    ug.rows = ug.nq * c.g;
+    return ug;
+}
+
+// Keys of [t0, t1) visible to query i: [*a, *b).
+inline void visible(const attn_band & bd, int64_t i, int64_t t0, int64_t t1, int64_t * a, int64_t * b) {
+    const int64_t qp = bd.q_pos0 + i;
+    *a = std::max(t0, qp - bd.d_max - bd.k_pos0);
+    *b = std::min(t1, qp - bd.d_min - bd.k_pos0 + 1);
+}
+
+// s[j - t0] = scale * q·k_j for j in [a, b), -inf elsewhere in the tile.
+inline void tile_logits(const float * q, const float * kbase, int64_t rs, int d, float scale,
+                        int64_t t0, int64_t a, int64_t b, float * s) {
+    for (int t = 0; t < k_attn_tile; ++t) s[t] = k_neg_inf;
+    float o[4];
+    for (int64_t j = a; j < b; j += 4) {
+        const float * k0 = kbase + j * rs;
+        const float * k1 = j + 1 < b ? k0 + rs : k0;
+        const float * k2 = j + 2 < b ? k0 + 2 * rs : k0;
+        const float * k3 = j + 3 < b ? k0 + 3 * rs : k0;
+        dot4(q, k0, k1, k2, k3, d, o);
+        for (int t = 0; t < 4 && j + t < b; ++t) s[j + t - t0] = o[t] * scale;
+    }
+}
+
+// tile_logits for two queries seeing the same keys (two heads of one kv head).
+inline void tile_logits2(const float * q0, const float * q1, const float * kbase, int64_t rs, int d, float scale,
+                         int64_t t0, int64_t a, int64_t b, float * s0, float * s1) {
+    for (int t = 0; t < k_attn_tile; ++t) s0[t] = s1[t] = k_neg_inf;
+    float o0[4], o1[4];
+    for (int64_t j = a; j < b; j += 4) {
+        const float * k0 = kbase + j * rs;
+        const float * k1 = j + 1 < b ? k0 + rs : k0;
+        const float * k2 = j + 2 < b ? k0 + 2 * rs : k0;
+        const float * k3 = j + 3 < b ? k0 + 3 * rs : k0;
+        dot4x2(q0, q1, k0, k1, k2, k3, d, o0, o1);
+        for (int t = 0; t < 4 && j + t < b; ++t) {
+            s0[j + t - t0] = o0[t] * scale;
+            s1[j + t - t0] = o1[t] * scale;
+        }
+    }
+}
+
+// Online-softmax step of one row (m, l, acc) over the tile logits s (visible [a, b) at
+// offsets from t0): rescales the state, writes exp(s - m) into p and adds their sum to l.
+// Returns false (state untouched) when no visible logit is finite.
+inline bool softmax_step(float * row, float * s, float * p, int64_t a, int64_t b, int64_t t0, int d) {
+    float tmax = k_neg_inf;
+    for (int64_t j = a; j < b; ++j) tmax = std::max(tmax, s[j - t0]);
+    if (!(tmax > k_neg_inf)) return false;
+    if (tmax > row[0]) {
+        if (row[0] > k_neg_inf) {
+            const float alpha = exp1(row[0] - tmax);
+            row[1] *= alpha;
+            scale_n(row + 2, alpha, d);
+        }
+        row[0] = tmax;
+    }
+    for (int t = 0; t < k_attn_tile; ++t) s[t] -= row[0];
+    exp_n(s, p, k_attn_tile);
+    float sum = 0.0f;
+    for (int64_t j = a; j < b; ++j) sum += p[j - t0];
+    row[1] += sum;
+    return true;
+}
+
+float * thread_buf(const plan & c, int ith) { return c.ws->thread_scratch[ith].data(); }
+
+// Per-thread tile scratch: logits and probabilities of two rows.
+struct tile_scratch {
+    float * s0; float * p0; float * s1; float * p1;
+};
+
+tile_scratch tile_bufs(float * base) {
+    return {base, base + k_attn_tile, base + 2 * k_attn_tile, base + 3 * k_attn_tile};
+}
+
+// Fresh partial state of the unit's rows over one segment. state: [rows, sl]. Two rows of the
+// same query (heads of one kv head) are processed together to share key/value loads; each row's
+// arithmetic is the same as when processed alone.
+void segment_partial(const plan & c, const unit_geom & ug, const attn_workspace::segment & sg,
+                     float * state, const tile_scratch & ts) {
+    const attn_problem & p = *c.p;
+    const attn_stage & st = p.stages[sg.stage];
+    const int d = p.head_dim;
+    for (int r = 0; r < ug.rows; ++r) {
+        float * row = state + (int64_t)r * c.sl;
+        row[0] = k_neg_inf;
+        row[1] = 0.0f;
+        std::memset(row + 2, 0, sizeof(float) * d);
+    }
+    const int64_t rs = st.kv_row_stride;
+    const float * kbase = st.k + ug.hk * st.kv_head_stride;
+    const float * vbase = st.v + ug.hk * st.kv_head_stride;
+    const float * vrows[k_attn_tile];
+    for (int64_t t0 = sg.j0; t0 < sg.j1; t0 += k_attn_tile) {
+        const int64_t t1 = std::min<int64_t>(t0 + k_attn_tile, sg.j1);
+        for (int r = 0; r < ug.rows;) {
+            const int64_t i = ug.i0 + r / c.g;
+            const int hq = ug.hk * c.g + r % c.g;
+            const bool pair = r % c.g + 1 < c.g;  // the next row is the same query's next head
+            int64_t a, b;
+            visible(st.band, i, t0, t1, &a, &b);
+            if (a >= b) {
+                r += pair ? 2 : 1;
+                continue;
+            }
+            for (int64_t j = a; j < b; ++j) vrows[j - a] = vbase + j * rs;
+            const float * q0 = st.q + i * c.q_stride + (int64_t)hq * d;
+            float * row0 = state + (int64_t)r * c.sl;
+            if (pair) {
+                float * row1 = row0 + c.sl;
+                tile_logits2(q0, q0 + d, kbase, rs, d, p.scale, t0, a, b, ts.s0, ts.s1);
+                const bool ok0 = softmax_step(row0, ts.s0, ts.p0, a, b, t0, d);
+                const bool ok1 = softmax_step(row1, ts.s1, ts.p1, a, b, t0, d);
+                if (ok0 && ok1) pv_accumulate2(row0 + 2, row1 + 2, ts.p0 + (a - t0), ts.p1 + (a - t0), vrows, (int)(b - a), d);
+                else if (ok0) pv_accumulate(row0 + 2, ts.p0 + (a - t0), vrows, (int)(b - a), d);
+                else if (ok1) pv_accumulate(row1 + 2, ts.p1 + (a - t0), vrows, (int)(b - a), d);
+                r += 2;
+            } else {
+                tile_logits(q0, kbase, rs, d, p.scale, t0, a, b, ts.s0);
+                if (softmax_step(row0, ts.s0, ts.p0, a, b, t0, d))
+                    pv_accumulate(row0 + 2, ts.p0 + (a - t0), vrows, (int)(b - a), d);
+                r += 1;
+            }
+        }
+    }
+}
+
+// dst = merge(dst, src) for one row (log-sum-exp); an empty src (m = -inf) changes nothing.
+void merge_row(float * dst, const float * src, int d) {
+    if (!(src[0] > k_neg_inf)) return;
+    if (!(dst[0] > k_neg_inf)) {
+        std::memcpy(dst, src, sizeof(float) * (2 + d));
+        return;
+    }
+    const float m = std::max(dst[0], src[0]);
+    const float ad = exp1(dst[0] - m), as = exp1(src[0] - m);
+    dst[0] = m;
+    dst[1] = dst[1] * ad + src[1] * as;
+    scale_n(dst + 2, ad, d);
+    axpy_n(dst + 2, as, src + 2, d);
+}
+
+// Whether any row of the unit sees any key of the segment.
+bool unit_sees(const plan & c, const unit_geom & ug, const attn_workspace::segment & sg) {
+    const attn_band & bd = c.p->stages[sg.stage].band;
+    int64_t a0, b0, a1, b1;
+    visible(bd, ug.i0, sg.j0, sg.j1, &a0, &b0);
+    visible(bd, ug.i0 + ug.nq - 1, sg.j0, sg.j1, &a1, &b1);
+    // Each row sees a contiguous key range moving right with the query, so the union over
+    // the unit's rows runs from the first row's start to the last row's end.
+    (void)b0;
+    (void)a1;
+    return a0 < b1;
+}
+
+void finalize_unit(const plan & c, const unit_geom & ug, const float * state) {
+    const attn_problem & p = *c.p;
+    const int d = p.head_dim;
+    for (int r = 0; r < ug.rows; ++r) {
+        const int64_t i = ug.i0 + r / c.g;
+        const int hq = ug.hk * c.g + r % c.g;
+        const float * row = state + (int64_t)r * c.sl;
+        float * o = p.out + (i * p.n_head + hq) * d;
+        if (row[1] > 0.0f) {
+            for (int e = 0; e < d; ++e) o[e] = row[2 + e] / row[1];
+        } else {
+            std::memset(o, 0, sizeof(float) * d);
+        }
+        c.ws->row_m[i * p.n_head + hq] = row[0];
+        c.ws->row_l[i * p.n_head + hq] = row[1];
+    }
+}
+
+// Runs f(ith, item) for item in [0, n) on the pool (dynamic assignment; items are independent).
+template <class F>
+void run_items(thread_pool & pool, int64_t n, F & f) {
+    if (n <= 0) return;
+    if (pool.n_threads() == 1 || n == 1) {
+        for (int64_t i = 0; i < n; ++i) f(0, i);
+        return;
+    }
+    struct job { std::atomic<int64_t> next{0}; int64_t n; F * f; } j;
+    j.n = n;
+    j.f = &f;
+    job * jp = &j;
+    pool.run([jp](int ith, int) {
+        for (int64_t i = jp->next.fetch_add(1); i < jp->n; i = jp->next.fetch_add(1)) (*jp->f)(ith, i);
+    });
+}
+
+// Sums normalised probabilities of one stage segment for one kv head over all queries.
+void score_segment(const plan & c, int hk, const attn_workspace::segment & sg, float * s, float * pb, float * sums) {
+    const attn_problem & p = *c.p;
+    const attn_stage & st = p.stages[sg.stage];
+    const int d = p.head_dim;
+    const int64_t rs = st.kv_row_stride;
+    const float * kbase = st.k + hk * st.kv_head_stride;
+    for (int64_t t0 = sg.j0; t0 < sg.j1; t0 += k_attn_tile) {
+        const int64_t t1 = std::min<int64_t>(t0 + k_attn_tile, sg.j1);
+        std::fill(sums, sums + (int64_t)c.g * k_attn_tile, 0.0f);
+        for (int64_t i = 0; i < p.n_q; ++i) {
+            int64_t a, b;
+            visible(st.band, i, t0, t1, &a, &b);
+            if (a >= b) continue;
+            for (int gi = 0; gi < c.g; ++gi) {
+                const int hq = hk * c.g + gi;
+                const float m = c.ws->row_m[i * p.n_head + hq], l = c.ws->row_l[i * p.n_head + hq];
+                if (!(l > 0.0f)) continue;
+                tile_logits(st.q + i * c.q_stride + (int64_t)hq * d, kbase, rs, d, p.scale, t0, a, b, s);
+                for (int t = 0; t < k_attn_tile; ++t) s[t] -= m;
+                exp_n(s, pb, k_attn_tile);
+                const float inv_l = 1.0f / l;
+                float * srow = sums + (int64_t)gi * k_attn_tile;
+                for (int64_t j = a; j < b; ++j) srow[j - t0] += pb[j - t0] * inv_l;
+            }
+        }
+        for (int gi = 0; gi < c.g; ++gi) {
+            const int hq = hk * c.g + gi;
+            for (int64_t j = t0; j < t1; ++j)
+                st.score[hq * st.score_head_stride + j * st.score_key_stride] += sums[(int64_t)gi * k_attn_tile + (j - t0)];
+        }
+    }
+}
+
+void validate(const attn_problem & p) {
+    if (p.n_q < 0 || p.n_head <= 0 || p.n_head_kv <= 0 || p.head_dim <= 0 || p.n_head % p.n_head_kv != 0)
+        throw_error(status::invalid_argument, "attention: bad shape (n_q %d, n_head %d, n_head_kv %d, head_dim %d)",
+                    p.n_q, p.n_head, p.n_head_kv, p.head_dim);
+    if (p.n_q > 0 && p.out == nullptr) throw_error(status::invalid_argument, "attention: out is null");
+    if (p.n_stages < 0 || (p.n_stages > 0 && p.stages == nullptr))
+        throw_error(status::invalid_argument, "attention: bad stage list");
+    for (int s = 0; s < p.n_stages; ++s) {
+        const attn_stage & st = p.stages[s];
+        if (st.n_keys < 0) throw_error(status::invalid_argument, "attention: stage %d has n_keys < 0", s);
+        if (st.n_keys > 0 && (!st.q || !st.k || !st.v))
+            throw_error(status::invalid_argument, "attention: stage %d has a null q/k/v pointer", s);
+    }
+}
+
+void build_segments(const attn_problem & p, attn_workspace & ws) {
+    ws.segments.clear();
+    for (int s = 0; s < p.n_stages; ++s)
+        for (int64_t j0 = 0; j0 < p.stages[s].n_keys; j0 += k_attn_segment)
+            ws.segments.push_back({s, j0, std::min(j0 + k_attn_segment, p.stages[s].n_keys)});
+}
+
+plan make_plan(const attn_problem & p, attn_workspace & ws, int nth) {
+    plan c;
+    c.p = &p;
+    c.ws = &ws;
+    c.g = p.n_head / p.n_head_kv;
+    c.q_stride = p.q_row_stride > 0 ? p.q_row_stride : (int64_t)p.n_head * p.head_dim;
+    c.n_qt = (p.n_q + k_attn_q_tile - 1) / k_attn_q_tile;
+    c.n_units = c.n_qt * p.n_head_kv;
+    c.n_segs = (int)ws.segments.size();
+    c.sl = 2 + p.head_dim;
+    c.rows_max = std::min(p.n_q, k_attn_q_tile) * c.g;
+    const int64_t split_floats = (int64_t)c.n_units * c.n_segs * c.rows_max * c.sl;
+    c.split = nth > 1 && c.n_segs > 1 && c.n_units < 2 * nth && split_floats <= k_max_split_float;
+    if (c.split) ws.partial.resize(split_floats);
+    ws.row_m.resize((size_t)p.n_q * p.n_head);
+    ws.row_l.resize((size_t)p.n_q * p.n_head);
+    // per thread: running state + partial state + 2 rows of logits and probabilities + score sums
+    const size_t per_thread = (size_t)2 * c.rows_max * c.sl + 4 * k_attn_tile + (size_t)c.g * k_attn_tile;
+    if ((int)ws.thread_scratch.size() < nth) ws.thread_scratch.resize(nth);
+    for (int t = 0; t < nth; ++t)
+        if (ws.thread_scratch[t].size() < per_thread) ws.thread_scratch[t].resize(per_thread);
+    return c;
+}
+
+} // namespace
+
+void attention_forward(const attn_problem & p, attn_workspace & ws, thread_pool & pool) {
+    validate(p);
+    if (p.n_q == 0) return;
+    build_segments(p, ws);
+    const plan c = make_plan(p, ws, pool.n_threads());
+    const int64_t rsl = (int64_t)c.rows_max * c.sl;
+    if (c.split) {
+        auto seg_item = [&](int ith, int64_t item) {
+            const unit_geom ug = unit_of(c, (int)(item / c.n_segs));
+            const auto & sg = ws.segments[item % c.n_segs];
+            float * dst = ws.partial.data() + item * rsl;
+            if (!unit_sees(c, ug, sg)) {
+                for (int r = 0; r < ug.rows; ++r) dst[(int64_t)r * c.sl] = k_neg_inf;
+                return;
+            }
+            segment_partial(c, ug, sg, dst, tile_bufs(thread_buf(c, ith) + 2 * rsl));
+        };
+        run_items(pool, (int64_t)c.n_units * c.n_segs, seg_item);
+    }
+    auto unit_item = [&](int ith, int64_t u) {
+        const unit_geom ug = unit_of(c, (int)u);
+        float * tb = thread_buf(c, ith);
+        float * run = tb;
+        float * part = tb + rsl;
+        float * s = tb + 2 * rsl;
+        for (int r = 0; r < ug.rows; ++r) run[(int64_t)r * c.sl] = k_neg_inf;
+        for (int sgi = 0; sgi < c.n_segs; ++sgi) {
+            const float * src;
+            if (c.split) {
+                src = ws.partial.data() + (u * c.n_segs + sgi) * rsl;
+            } else {
+                if (!unit_sees(c, ug, ws.segments[sgi])) continue;
+                segment_partial(c, ug, ws.segments[sgi], part, tile_bufs(s));
+                src = part;
+            }
+            for (int r = 0; r < ug.rows; ++r) merge_row(run + (int64_t)r * c.sl, src + (int64_t)r * c.sl, p.head_dim);
+        }
+        finalize_unit(c, ug, run);
+    };
+    run_items(pool, c.n_units, unit_item);
+    // Side output: normalised probabilities of the stages that asked for them.
+    auto score_item = [&](int ith, int64_t item) {
+        const int hk = (int)(item % p.n_head_kv);
+        const auto & sg = ws.segments[item / p.n_head_kv];
+        if (p.stages[sg.stage].score == nullptr) return;
+        float * tb = thread_buf(c, ith) + 2 * rsl;
+        score_segment(c, hk, sg, tb, tb + k_attn_tile, tb + 4 * k_attn_tile);
+    };
+    bool any_score = false;
+    for (int s = 0; s < p.n_stages; ++s) any_score = any_score || (p.stages[s].score && p.stages[s].n_keys > 0);
+    if (any_score) run_items(pool, (int64_t)c.n_segs * p.n_head_kv, score_item);
+}
+
+} // namespace ifl

@@ -1,0 +1,97 @@
+// ifl-infllm-memory.cpp — call lifecycle and chunk schedule of the InfLLM memory.
+#include "infllm/ifl-infllm-memory.h"
+
+#include <cstring>
+#include <limits>
+
+#include "ifl-error.h"
+
+namespace ifl {
+
+infllm_memory::infllm_memory(const attn_layout & layout, const infllm_settings & settings)
+    : layout_(layout), s_(settings) {
+    validate_layout(layout);
+    infllm_validate(settings);
+    layers_.reserve((size_t)layout.n_layer);
+    for (int il = 0; il < layout.n_layer; ++il) layers_.emplace_back(layout, settings);
+    const int half = layout.rope.n_dims / 2;
+    glob_cos_.resize((size_t)half);
+    glob_sin_.resize((size_t)half);
+    if (half > 0) rope_angles(layout.rope, (double)(settings.n_local - 1), glob_cos_.data(), glob_sin_.data());
+}
+
+int64_t infllm_memory::capacity_left() const { return std::numeric_limits<int64_t>::max() - n_past_; }
+
+void infllm_memory::begin_call(int64_t n_tokens) {
+    call_.begin(n_past_, n_tokens, layout_.n_layer);
+    rope_.compute(layout_.rope, n_past_, n_tokens);
+}
+
+void infllm_memory::attend(int il, float * q, float * k, const float * v, float * out, thread_pool & pool) {
+    call_.mark_attended(il);
+    infllm_layer & L = layers_[(size_t)il];
+    const int64_t n = call_.n_tokens(), pos0 = call_.pos0();
+    const int H = layout_.n_head, d = layout_.head_dim;
+    const int64_t qrow = (int64_t)H * d;
+    L.begin(pos0 + n);
+    // Global queries: every query rotated at n_local-1; local queries: at their own position.
+    q_glob_.resize((size_t)(n * qrow));
+    std::memcpy(q_glob_.data(), q, sizeof(float) * q_glob_.size());
+    if (!glob_cos_.empty())
+        for (int64_t t = 0; t < n; ++t)
+            rope_rotate(layout_.rope, glob_cos_.data(), glob_sin_.data(), q_glob_.data() + t * qrow, H, d);
+    for (int64_t t = 0; t < n; ++t) rope_.rotate(layout_.rope, t, q + t * qrow, H, d);
+    L.append_tokens(pos0, n, k, v, rope_);
+    for (int64_t a = pos0; a < pos0 + n; a += s_.chunk) {
+        infllm_chunk c;
+        c.a = a;
+        c.b = std::min<int64_t>(a + s_.chunk, pos0 + n);
+        c.q_abs = q + (a - pos0) * qrow;
+        c.q_glob = q_glob_.data() + (a - pos0) * qrow;
+        c.out = out + (a - pos0) * qrow;
+        infllm_chunk_retrieve(L, layout_, s_, c, pool, scratch_, rec_);
+        rec_.layer = il;
+        rec_.q_start = c.a;
+        rec_.q_len = (int32_t)(c.b - c.a);
+        if (sink_) sink_->on_retrieval(rec_);
+        infllm_chunk_attend(L, layout_, s_, c, rec_.selected, pool, scratch_);
+        L.append_global(c.b);
+    }
+}
+
+void infllm_memory::end_call() {
+    call_.check_complete();
+    n_past_ += call_.n_tokens();
+    call_.reset();
+}
+
+void infllm_memory::rollback_call() {
+    if (!call_.active()) return;
+    for (int il = 0; il < layout_.n_layer; ++il)
+        if (call_.attended(il)) layers_[(size_t)il].rollback();
+    call_.reset();
+}
+
+void infllm_memory::clear() {
+    if (call_.active()) throw_error(status::invalid_argument, "clear: a call is in progress");
+    for (auto & L : layers_) L.clear();
+    n_past_ = 0;
+}
+
+std::unique_ptr<attn_memory> infllm_memory::fork() const {
+    if (call_.active()) throw_error(status::invalid_argument, "fork: a call is in progress");
+    auto f = std::unique_ptr<infllm_memory>(new infllm_memory(layout_, s_));
+    f->n_past_ = n_past_;
+    for (size_t il = 0; il < layers_.size(); ++il) f->layers_[il] = layers_[il].fork();
+    return f;
+}
+
+memory_stats infllm_memory::stats() const {
+    memory_stats st;
+    st.n_tokens = n_past_;
+    st.n_blocks = layers_.empty() ? 0 : layers_[0].n_blocks();
+    for (const auto & L : layers_) st.bytes_resident += L.bytes();
+    return st;
+}
+
+} // namespace ifl

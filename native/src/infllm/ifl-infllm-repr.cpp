@@ -1,0 +1,61 @@
+// ifl-infllm-repr.cpp — representative-token selection and the paged row store.
+#include "infllm/ifl-infllm-repr.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace ifl {
+
+float * repr_store::next_row() {
+    const size_t pi = (size_t)(n_ / k_repr_page);
+    if (pi >= pages_.size()) pages_.push_back(std::make_shared<std::vector<float>>((size_t)(k_repr_page * row_len_)));
+    return pages_[pi]->data() + (n_ % k_repr_page) * row_len_;
+}
+
+void repr_store::truncate(int64_t n) {
+    if (n >= n_) return;
+    n_ = n;
+    const size_t keep = (size_t)((n + k_repr_page - 1) / k_repr_page);
+    if (pages_.size() > keep) pages_.resize(keep);
+}
+
+repr_store repr_store::fork() const {
+    repr_store f(row_len_);
+    f.n_ = n_;
+    f.pages_ = pages_;
+    // The page that receives the next row must not be shared: copy it.
+    const size_t pi = (size_t)(n_ / k_repr_page);
+    if (pi < f.pages_.size()) f.pages_[pi] = std::make_shared<std::vector<float>>(*pages_[pi]);
+    return f;
+}
+
+void repr_compute(const repr_shape & sh, const float * k_raw, int64_t row_stride, int64_t head_stride,
+                  const float * scores, float * out, std::vector<int32_t> & order) {
+    const int B = sh.block_size, d = sh.head_dim, r = sh.repr_topk;
+    const int g = sh.n_head / sh.n_head_kv;
+    order.resize((size_t)B);
+    for (int h = 0; h < sh.n_head; ++h) {
+        // Largest score first, ties (and NaN, treated as -inf) to the lowest token index.
+        auto key = [&](int32_t t) {
+            const float s = scores[(int64_t)t * sh.n_head + h];
+            return std::isnan(s) ? -INFINITY : s;
+        };
+        std::iota(order.begin(), order.end(), 0);
+        std::partial_sort(order.begin(), order.begin() + r, order.end(), [&](int32_t a, int32_t b) {
+            const float ka = key(a), kb = key(b);
+            return ka > kb || (ka == kb && a < b);
+        });
+        std::sort(order.begin(), order.begin() + r);  // sum in token order
+        float * o = out + (int64_t)h * d;
+        std::fill(o, o + d, 0.0f);
+        const int hk = h / g;
+        for (int i = 0; i < r; ++i) {
+            const float * kt = k_raw + (int64_t)order[(size_t)i] * row_stride + hk * head_stride;
+            for (int c = 0; c < d; ++c) o[c] += kt[c];
+        }
+        for (int c = 0; c < d; ++c) o[c] /= (float)r;
+    }
+}
+
+} // namespace ifl
