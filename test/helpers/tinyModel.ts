@@ -93,7 +93,11 @@ export function buildTinyModel(specIn: TinyModelSpec = {}): TinyModel {
   if (specIn.headDim !== undefined) kvs.push([`${arch}.attention.key_length`, headDim], [`${arch}.attention.value_length`, headDim]);
   if (specIn.ropeDims !== undefined) kvs.push([`${arch}.rope.dimension_count`, specIn.ropeDims]);
   if (specIn.ropeLinearFactor) kvs.push([`${arch}.rope.scaling.type`, 'linear']);
-  for (const [k, v] of Object.entries(mut.kv ?? {})) kvs.push([k, v]);
+  for (const [k, v] of Object.entries(mut.kv ?? {})) {
+    const at = kvs.findIndex(([key]) => key === k);
+    if (at >= 0) kvs[at] = [k, v];
+    else kvs.push([k, v]);
+  }
   for (const [k, v] of kvs) {
     if (mut.omitKv?.includes(k)) continue;
     if (typeof v === 'string') w.addString(k, v);
