@@ -69,7 +69,7 @@ describe('InfLLM sessions', () => {
     const d = await s.eval(Int32Array.of(5), { logits: 'last', trace: true });
     checkTrace(d.trace!, [LONG.length], [1]);
     expect(s.stats().nBlocks).toBe(blocksBefore(LONG.length + 1));
-    expect((await s.eval(Int32Array.of(6))).trace).toBeUndefined();
+    expect((await s.eval(Int32Array.of(6), {})).trace).toBeUndefined();
     const full = model.createSession({ attention: 'full' });
     const f = await full.eval(LONG.subarray(0, 8), { trace: true });
     expect(f.trace!.layer.length).toBe(0);

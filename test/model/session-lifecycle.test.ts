@@ -25,9 +25,9 @@ const same = (a?: Float32Array, b?: Float32Array): boolean => !!a && !!b && Buff
 describe('session lifecycle', () => {
   it('BUSY while an eval runs: second eval rejects, fork/clear/stats/dispose throw, nPast is the committed value', async () => {
     const s = model.createSession({ attention: 'full' });
-    await s.eval(LONG.subarray(0, 10));
+    await s.eval(LONG.subarray(0, 10), {});
     const running = s.eval(LONG.subarray(10, 300), { logits: 'none' });
-    await expect(s.eval(LONG.subarray(10, 11))).rejects.toThrow(code('BUSY'));
+    await expect(s.eval(LONG.subarray(10, 11), {})).rejects.toThrow(code('BUSY'));
     for (const f of [() => s.fork(), () => s.clear(), () => s.stats(), () => s.dispose()]) expect(f).toThrow(code('BUSY'));
     expect(s.nPast()).toBe(10);
     await running;
@@ -41,7 +41,7 @@ describe('session lifecycle', () => {
     s.dispose();
     s.dispose();
     for (const f of [() => s.nPast(), () => s.fork(), () => s.clear(), () => s.stats()]) expect(f).toThrow(code('DISPOSED'));
-    await expect(s.eval(LONG.subarray(0, 2))).rejects.toThrow(code('DISPOSED'));
+    await expect(s.eval(LONG.subarray(0, 2), {})).rejects.toThrow(code('DISPOSED'));
     await expect(modelApi()._testing.model.evalTensors(s, LONG.subarray(0, 2), {}, { onTensor: () => {} })).rejects.toThrow(code('DISPOSED'));
   });
 
@@ -66,7 +66,7 @@ describe('session lifecycle', () => {
 
   it('argument and capacity errors reject INVALID_ARGUMENT and leave the session unchanged', async () => {
     const s = model.createSession({ attention: 'full', nCtx: 16 });
-    await s.eval(LONG.subarray(0, 10));
+    await s.eval(LONG.subarray(0, 10), {});
     const bad: [unknown, unknown][] = [
       [Array.from(LONG.subarray(0, 2)), {}],
       [new Int32Array(0), {}],
@@ -82,7 +82,7 @@ describe('session lifecycle', () => {
       await expect(s.eval(tokens as Int32Array, opts as never), JSON.stringify(opts)).rejects.toThrow(code('INVALID_ARGUMENT'));
       expect(s.nPast()).toBe(10);
     }
-    await expect(s.eval(LONG.subarray(10, 17))).rejects.toThrow(/context full/);
+    await expect(s.eval(LONG.subarray(10, 17), {})).rejects.toThrow(/context full/);
     const r = await s.eval(LONG.subarray(10, 16), { logits: 'none' });
     expect(r.logits).toBeUndefined();
     expect(s.nPast()).toBe(16);
@@ -99,7 +99,7 @@ describe('session lifecycle', () => {
     const a = await s.eval(LONG.subarray(150, 160), { logits: 'all' });
     const b = await f.eval(LONG.subarray(150, 160), { logits: 'all' });
     expect(same(a.logits, b.logits)).toBe(true);
-    await s.eval(Int32Array.of(7, 8, 9)); // the original diverges
+    await s.eval(Int32Array.of(7, 8, 9), {}); // the original diverges
     const fresh = model.createSession({ attention: 'full' });
     await fresh.eval(LONG.subarray(0, 160), { logits: 'none' });
     const c = await f.eval(LONG.subarray(160, 170), { logits: 'all' });
@@ -127,7 +127,7 @@ describe('session lifecycle', () => {
     expect(pos.token).toBe(best);
     expect(pos.ms).toBeGreaterThanOrEqual(0);
     s.clear();
-    const last = await s.eval(LONG.subarray(0, 30));
+    const last = await s.eval(LONG.subarray(0, 30), {});
     expect(maxAbsDiff(last.logits as Float32Array, row(all, 29, V))).toBe(0);
     expect(last.token).toBeUndefined();
     s.dispose();
