@@ -240,8 +240,17 @@ void run_items(thread_pool & pool, int64_t n, F & f) {
     });
 }
 
+// Adds exp(s - m) / l of the visible logits to the row's score sums.
+inline void add_probs(float * s, float * p, float m, float l, int64_t a, int64_t b, int64_t t0, float * srow) {
+    for (int t = 0; t < k_attn_tile; ++t) s[t] -= m;
+    exp_n(s, p, k_attn_tile);
+    const float inv_l = 1.0f / l;
+    for (int64_t j = a; j < b; ++j) srow[j - t0] += p[j - t0] * inv_l;
+}
+
 // Sums normalised probabilities of one stage segment for one kv head over all queries.
-void score_segment(const plan & c, int hk, const attn_workspace::segment & sg, float * s, float * pb, float * sums) {
+// sums: [g, k_attn_tile] scratch.
+void score_segment(const plan & c, int hk, const attn_workspace::segment & sg, const tile_scratch & ts, float * sums) {
     const attn_problem & p = *c.p;
     const attn_stage & st = p.stages[sg.stage];
     const int d = p.head_dim;
@@ -254,16 +263,22 @@ void score_segment(const plan & c, int hk, const attn_workspace::segment & sg, f
             int64_t a, b;
             visible(st.band, i, t0, t1, &a, &b);
             if (a >= b) continue;
-            for (int gi = 0; gi < c.g; ++gi) {
+            for (int gi = 0; gi < c.g;) {
                 const int hq = hk * c.g + gi;
-                const float m = c.ws->row_m[i * p.n_head + hq], l = c.ws->row_l[i * p.n_head + hq];
-                if (!(l > 0.0f)) continue;
-                tile_logits(st.q + i * c.q_stride + (int64_t)hq * d, kbase, rs, d, p.scale, t0, a, b, s);
-                for (int t = 0; t < k_attn_tile; ++t) s[t] -= m;
-                exp_n(s, pb, k_attn_tile);
-                const float inv_l = 1.0f / l;
-                float * srow = sums + (int64_t)gi * k_attn_tile;
-                for (int64_t j = a; j < b; ++j) srow[j - t0] += pb[j - t0] * inv_l;
+                const int64_t ri = i * p.n_head + hq;
+                const float * q0 = st.q + i * c.q_stride + (int64_t)hq * d;
+                const float m0 = c.ws->row_m[ri], l0 = c.ws->row_l[ri];
+                if (gi + 1 < c.g) {
+                    const float m1 = c.ws->row_m[ri + 1], l1 = c.ws->row_l[ri + 1];
+                    tile_logits2(q0, q0 + d, kbase, rs, d, p.scale, t0, a, b, ts.s0, ts.s1);
+                    if (l0 > 0.0f) add_probs(ts.s0, ts.p0, m0, l0, a, b, t0, sums + (int64_t)gi * k_attn_tile);
+                    if (l1 > 0.0f) add_probs(ts.s1, ts.p1, m1, l1, a, b, t0, sums + (int64_t)(gi + 1) * k_attn_tile);
+                    gi += 2;
+                } else {
+                    tile_logits(q0, kbase, rs, d, p.scale, t0, a, b, ts.s0);
+                    if (l0 > 0.0f) add_probs(ts.s0, ts.p0, m0, l0, a, b, t0, sums + (int64_t)gi * k_attn_tile);
+                    gi += 1;
+                }
             }
         }
         for (int gi = 0; gi < c.g; ++gi) {
@@ -368,7 +383,7 @@ void attention_forward(const attn_problem & p, attn_workspace & ws, thread_pool 
         const auto & sg = ws.segments[item / p.n_head_kv];
         if (p.stages[sg.stage].score == nullptr) return;
         float * tb = thread_buf(c, ith) + 2 * rsl;
-        score_segment(c, hk, sg, tb, tb + k_attn_tile, tb + 4 * k_attn_tile);
+        score_segment(c, hk, sg, tile_bufs(tb), tb + 4 * k_attn_tile);
     };
     bool any_score = false;
     for (int s = 0; s < p.n_stages; ++s) any_score = any_score || (p.stages[s].score && p.stages[s].n_keys > 0);
