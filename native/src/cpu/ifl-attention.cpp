@@ -1,5 +1,5 @@
-// ifl-attention.cpp — multi-stage attention: work decomposition, per-segment partial softmax,
-// ordered merging, normalisation and the normalised-probability side output.
+// ifl-attention.cpp — multi-stage attention, main pass: work decomposition, per-segment partial
+// softmax, ordered merging and normalisation (side output: ifl-attention-score.cpp).
 //
 // Work unit = (kv head, tile of k_attn_q_tile queries); its rows are (query, query head of the
 // group), row r = query (r / g), head hk*g + r % g. A unit walks the segment list in order; each
