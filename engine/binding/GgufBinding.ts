@@ -90,3 +90,33 @@ export interface GgufBinding {
   /** The same, synchronously (CLI and tests). */
   ggufReadSync(path: string, options?: GgufReadOptions): GgufFileInfo;
 }
+
+/** What `_testing.gguf.get` calls on the C++ gguf_file (the accessors the model loader uses). */
+export type GgufTestingGetKind =
+  | 'u32'
+  | 'i32'
+  | 'i64'
+  | 'u64'
+  | 'f32'
+  | 'bool'
+  | 'string'
+  | 'intArray'
+  | 'f32Array'
+  | 'stringArray'
+  | 'nestedStrings';
+
+/**
+ * Test-only exports of native/addon/addon-gguf-testing.cpp: they open the file and call one
+ * gguf_file accessor, so tests can check the C++ API's conversions and BAD_METADATA errors.
+ * @internal
+ */
+export interface GgufTestingBinding {
+  _testing: {
+    gguf: {
+      /** gguf_file::get_<kind>(key[, def]); i64/u64 return bigint, arrays return arrays. */
+      get(path: string, kind: GgufTestingGetKind, key: string, def?: number | boolean | string): unknown;
+      /** A copy of the tensor's bytes read through gguf_file::tensor_data(find_tensor(name)). */
+      tensorData(path: string, name: string): Uint8Array;
+    };
+  };
+}

@@ -4,6 +4,8 @@
  * below. Services receive a NativeBinding by injection, so unit tests can pass a fake.
  * @internal
  */
+import type { GgufBinding, GgufTestingBinding } from './GgufBinding.js';
+import type { KernelsBinding } from './KernelsBinding.js';
 import type { MemoryTestingBinding } from './MemoryTestingBinding.js';
 
 /** buildInfo(): what this build of the addon contains and what the CPU offers. */
@@ -29,4 +31,4 @@ export interface CoreBinding {
 }
 
 /** The complete native binding: the intersection of every area's interface. */
-export type NativeBinding = CoreBinding & MemoryTestingBinding;
+export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding & KernelsBinding & MemoryTestingBinding;

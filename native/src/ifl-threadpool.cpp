@@ -83,13 +83,17 @@ void thread_pool::parallel_for(int64_t n, int64_t grain,
                                const std::function<void(int64_t, int64_t)> & fn) {
     if (n <= 0) return;
     if (grain < 1) grain = 1;
-    const int64_t n_grains = (n + grain - 1) / grain;
-    run([&](int ith, int nth) {
-        const int64_t g0 = n_grains * ith / nth;
-        const int64_t g1 = n_grains * (ith + 1) / nth;
-        const int64_t begin = g0 * grain;
-        const int64_t end = g1 * grain < n ? g1 * grain : n;
-        if (begin < end) fn(begin, end);
+    // One captured pointer keeps the std::function below in its small buffer: no heap
+    // allocation per call (decode issues hundreds of these per token).
+    struct range { int64_t n, grain, n_grains; const std::function<void(int64_t, int64_t)> * fn; };
+    const range r{n, grain, (n + grain - 1) / grain, &fn};
+    const range * rp = &r;
+    run([rp](int ith, int nth) {
+        const int64_t g0 = rp->n_grains * ith / nth;
+        const int64_t g1 = rp->n_grains * (ith + 1) / nth;
+        const int64_t begin = g0 * rp->grain;
+        const int64_t end = g1 * rp->grain < rp->n ? g1 * rp->grain : rp->n;
+        if (begin < end) (*rp->fn)(begin, end);
     });
 }
 

@@ -1,0 +1,54 @@
+// ifl-kernels-avx512.cpp — the AVX-512 (F+BW+VL+DQ) kernel variant: 16-lane accumulators, 4x6
+// prefill tiles, 8-row decode tiles; dequantization is the shared AVX2 code compiled with
+// AVX-512 flags. Selected at run time only (this file gets -mavx512* from CMake); it defines
+// nothing with external linkage except the kern_avx512 entry points, and includes only
+// headers whose inline functions are `static` (see ifl-fp16.h).
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "ifl-fp16.h"
+#include "ifl-kernels-variants.h"
+#include "ifl-quants.h"
+
+#define IFL_KERNEL_VARIANT_TU 1
+
+namespace {
+
+using vreg = __m512;
+constexpr int VL = 16;
+constexpr int MK_R = 4, MK_T = 6;   // 24 accumulators + 6 x + 1 w = 31 zmm registers
+constexpr int DEC_R = 8;
+
+inline vreg v_zero() { return _mm512_setzero_ps(); }
+inline vreg v_load(const float * p) { return _mm512_loadu_ps(p); }
+inline void v_store(float * p, vreg v) { _mm512_storeu_ps(p, v); }
+inline vreg v_fma(vreg a, vreg b, vreg c) { return _mm512_fmadd_ps(a, b, c); }
+inline vreg v_load_tail(const float * p, int n) { return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), p); }
+// Fixed tree: (l, l+8) -> (l, l+4) -> (l, l+2) -> (0, 1).
+inline float v_reduce(vreg v) {
+    const __m256 h = _mm256_add_ps(_mm512_extractf32x8_ps(v, 0), _mm512_extractf32x8_ps(v, 1));
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+#include "ifl-dequant-simd.h"
+#include "ifl-matmul-simd.h"
+
+} // namespace
+
+namespace ifl::kern_avx512 {
+
+size_t matmul_scratch_floats() { return W_SCRATCH + ACC_SCRATCH; }
+
+void matmul_rows(const matmul_job & job, int64_t o0, int64_t o1, float * scratch) {
+    matmul_rows_impl(job, o0, o1, scratch);
+}
+
+void dequantize(ggml_type t, const void * src, float * dst, int64_t n) {
+    dequant_range(t, static_cast<const uint8_t *>(src), 0, n, dst);
+}
+
+} // namespace ifl::kern_avx512

@@ -1,0 +1,112 @@
+// ifl-kernels.cpp — variant selection, the scalar `ref` variant, vec_dot and the fast row
+// dequantizer dispatch, and the per-thread scratch used by the SIMD variants.
+#include "ifl-kernels.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <new>
+
+#include "ifl-cpu-features.h"
+#include "ifl-error.h"
+#include "ifl-kernels-variants.h"
+#include "ifl-quants.h"
+
+namespace ifl {
+
+namespace {
+
+struct scratch_buffer {
+    float * p = nullptr;
+    size_t  n = 0;
+    ~scratch_buffer() { std::free(p); }
+};
+
+// Validates (type, n) and returns the traits.
+const ggml_type_traits & check_row(ggml_type t, int64_t n, const char * what) {
+    const ggml_type_traits * tr = ggml_type_get_traits((uint32_t)t);
+    if (!tr || !quants_type_supported(t)) throw_error(status::invalid_argument, "%s: unsupported tensor type %u", what, (unsigned)t);
+    if (n < 0 || n % tr->block_size != 0)
+        throw_error(status::invalid_argument, "%s: row length %lld is not a multiple of the %s block size %lld",
+                    what, (long long)n, tr->name, (long long)tr->block_size);
+    return *tr;
+}
+
+} // namespace
+
+float * kernels_thread_scratch(size_t floats) {
+    thread_local scratch_buffer buf;
+    if (buf.n < floats) {
+        const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+        void * p = std::aligned_alloc(64, bytes);
+        if (!p) throw std::bad_alloc();
+        std::free(buf.p);
+        buf.p = static_cast<float *>(p);
+        buf.n = floats;
+    }
+    return buf.p;
+}
+
+kernel_variant kernels_best_variant() {
+    const cpu_features & f = cpu_get_features();
+    if (f.avx512() && f.baseline()) return kernel_variant::avx512;
+    if (f.baseline()) return kernel_variant::avx2;
+    return kernel_variant::ref;
+}
+
+bool kernels_variant_available(kernel_variant v) {
+    const cpu_features & f = cpu_get_features();
+    switch (v) {
+        case kernel_variant::ref: return true;
+        case kernel_variant::avx2: return f.baseline();
+        case kernel_variant::avx512: return f.baseline() && f.avx512();
+    }
+    return false;
+}
+
+const char * kernel_variant_name(kernel_variant v) {
+    switch (v) {
+        case kernel_variant::ref: return "ref";
+        case kernel_variant::avx2: return "avx2";
+        case kernel_variant::avx512: return "avx512";
+    }
+    return "?";
+}
+
+int kernel_variant_lanes(kernel_variant v) {
+    return v == kernel_variant::avx512 ? 16 : v == kernel_variant::avx2 ? 8 : 1;
+}
+
+float vec_dot_variant(kernel_variant v, ggml_type t, int64_t n, const void * w_row, const float * x) {
+    const ggml_type_traits & tr = check_row(t, n, "vec_dot");
+    if (!kernels_variant_available(v))
+        throw_error(status::invalid_argument, "vec_dot: kernel variant %s is not available on this CPU", kernel_variant_name(v));
+    if (v == kernel_variant::ref) {
+        // Sequential float32 FMA over k (one lane), on the reference dequantization.
+        float * w = kernels_thread_scratch((size_t)n);
+        dequantize_row_ref(t, w_row, w, n);
+        float acc = 0.0f;
+        for (int64_t k = 0; k < n; ++k) acc = std::fma(w[k], x[k], acc);
+        return acc;
+    }
+    // One output of a one-token matmul: the same code and order as every matmul row.
+    float y = 0.0f;
+    const matmul_job job{t, static_cast<const uint8_t *>(w_row), ggml_row_size(tr, n), n, x, n, 1, &y, 1};
+    if (v == kernel_variant::avx512) kern_avx512::matmul_rows(job, 0, 1, kernels_thread_scratch(kern_avx512::matmul_scratch_floats()));
+    else kern_avx2::matmul_rows(job, 0, 1, kernels_thread_scratch(kern_avx2::matmul_scratch_floats()));
+    return y;
+}
+
+float vec_dot(ggml_type t, int64_t n, const void * w_row, const float * x) {
+    return vec_dot_variant(kernels_best_variant(), t, n, w_row, x);
+}
+
+void dequantize_row(ggml_type t, const void * src, float * dst, int64_t n) {
+    check_row(t, n, "dequantize_row");
+    switch (kernels_best_variant()) {
+        case kernel_variant::avx512: kern_avx512::dequantize(t, src, dst, n); break;
+        case kernel_variant::avx2: kern_avx2::dequantize(t, src, dst, n); break;
+        case kernel_variant::ref: dequantize_row_ref(t, src, dst, n); break;
+    }
+}
+
+} // namespace ifl
