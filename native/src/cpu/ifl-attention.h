@@ -15,7 +15,7 @@
 //     and tiles of k_attn_tile keys; each segment produces a fresh partial state (running max m,
 //     sum l, accumulator acc[head_dim]) with the usual online rescaling per tile; partials are
 //     merged in stage/segment order;
-//   - exponentials use one polynomial expf (Cephes coefficients, ~2 ulp) for every element;
+//   - exponentials use the engine's exp_f32 (cpu/ifl-ops.h, <= 2 ulp) for every element;
 //   - output = acc / l;
 //   - the side output divides exp(logit - m) by the row's final l, summed over queries in order.
 // Determinism: the arithmetic of every (query, head) row depends only on the stage list, never
