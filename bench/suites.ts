@@ -1,4 +1,5 @@
 /** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
+import { runKernelsBench } from './kernels.js';
 
 /** What a suite returns: machine-readable data plus a Markdown table for the results folder. */
 export interface BenchResult {
@@ -14,4 +15,4 @@ export interface BenchSuite {
   run(): Promise<BenchResult>;
 }
 
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [{ name: 'kernels', run: runKernelsBench }];

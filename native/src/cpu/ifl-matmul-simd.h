@@ -9,7 +9,8 @@
 // VL columns at a time (increasing), acc = fma(w[o, k..k+VL), x[t, k..k+VL), acc); a final
 // partial vector uses zero-filled loads. Chunks spill acc to scratch and reload it unchanged.
 // Then y = v_reduce(acc). Tile shapes only change which outputs are computed together.
-// Include only from a variant .cpp, inside `namespace {`.
+// FUSED_DECODE (AVX2 only, where VL == 8 and v_reduce is reduce8) enables the fused one-token
+// path below. Include only from a variant .cpp, inside `namespace {`, after ifl-dequant-simd.h.
 #pragma once
 
 #if !defined(IFL_KERNEL_VARIANT_TU)
@@ -115,11 +116,78 @@ inline void panel(const ifl::matmul_job & j, int64_t p0, int64_t rp, int64_t t0,
         for (int64_t r = 0; r < rp; ++r) j.y[(t0 + t) * j.y_stride + p0 + r] = v_reduce(v_load(acc + t * acc_ts + r * VL));
 }
 
+// ---- fused decode (AVX2: the block decoders' 8-element groups are exactly one vector) ----
+// One token, FUSED_R rows at a time: each row's single accumulator is fed straight from its
+// block decoder, acc = fma(w[k..k+8), x[k..k+8), acc) in increasing k, with the same zero-filled
+// final partial vector as micro_kernel, so every output is bitwise the micro_kernel's.
+struct dot_sink {
+    __m256        acc;
+    const float * x;    // x of the current block
+    void operator()(int off, __m256 w) { acc = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + off), acc); }
+};
+
+template <class D, int R>
+inline void decode_fused(const ifl::matmul_job & j, int64_t o0) {
+    const int64_t nb = j.n_in / D::elems;
+    dot_sink s[R];
+    const uint8_t * rows[R];
+    for (int r = 0; r < R; ++r) {
+        s[r].acc = _mm256_setzero_ps();
+        rows[r] = j.w + (size_t)(o0 + r) * j.row_bytes;
+    }
+    for (int64_t b = 0; b < nb; ++b) {
+        const float * xb = j.x + b * D::elems;
+        for (int r = 0; r < R; ++r) {
+            s[r].x = xb;
+            D::run(rows[r] + (size_t)b * D::bytes, s[r]);
+        }
+    }
+    const int rem = (int)(j.n_in - nb * D::elems);  // only F32/F16/BF16 rows (groups of 8)
+    if (rem > 0) {
+        const __m256 xt = load_tail8(j.x + nb * 8, rem);
+        for (int r = 0; r < R; ++r) {
+            alignas(32) float wt[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            dequant_range(j.type, rows[r], nb * 8, rem, wt);
+            s[r].acc = _mm256_fmadd_ps(_mm256_load_ps(wt), xt, s[r].acc);
+        }
+    }
+    for (int r = 0; r < R; ++r) j.y[o0 + r] = reduce8(s[r].acc);
+}
+
+template <class D>
+inline void decode_fused_range(const ifl::matmul_job & j, int64_t o0, int64_t o1) {
+    int64_t o = o0;
+    for (; o + FUSED_R <= o1; o += FUSED_R) decode_fused<D, FUSED_R>(j, o);
+    for (; o < o1; ++o) decode_fused<D, 1>(j, o);
+}
+
+// True when the fused path handled rows [o0, o1) of a one-token job.
+inline bool decode_fused_dispatch(const ifl::matmul_job & j, int64_t o0, int64_t o1) {
+    using ifl::ggml_type;
+    switch (j.type) {
+        case ggml_type::f32: decode_fused_range<dec_f32_8>(j, o0, o1); return true;
+        case ggml_type::f16: decode_fused_range<dec_f16_8>(j, o0, o1); return true;
+        case ggml_type::bf16: decode_fused_range<dec_bf16_8>(j, o0, o1); return true;
+        case ggml_type::q4_0: decode_fused_range<dec_q4_0>(j, o0, o1); return true;
+        case ggml_type::q4_1: decode_fused_range<dec_q4_1>(j, o0, o1); return true;
+        case ggml_type::q5_0: decode_fused_range<dec_q5_0>(j, o0, o1); return true;
+        case ggml_type::q5_1: decode_fused_range<dec_q5_1>(j, o0, o1); return true;
+        case ggml_type::q8_0: decode_fused_range<dec_q8_0>(j, o0, o1); return true;
+        case ggml_type::q2_k: decode_fused_range<dec_q2_k>(j, o0, o1); return true;
+        case ggml_type::q3_k: decode_fused_range<dec_q3_k>(j, o0, o1); return true;
+        case ggml_type::q4_k: decode_fused_range<dec_q4_k>(j, o0, o1); return true;
+        case ggml_type::q5_k: decode_fused_range<dec_q5_k>(j, o0, o1); return true;
+        case ggml_type::q6_k: decode_fused_range<dec_q6_k>(j, o0, o1); return true;
+        default: return false;
+    }
+}
+
 // Output rows [o0, o1) for all tokens. One token: DEC_R rows per panel, each 256-column chunk
 // dequantized into L1 once and consumed at once (weights streamed once). Several tokens: RP-row
 // panels, token blocks of TB, MK_R x MK_T register tiles over each dequantized chunk.
 inline void matmul_rows_impl(const ifl::matmul_job & j, int64_t o0, int64_t o1, float * scratch) {
     const bool decode = j.n_tokens == 1;
+    if (FUSED_DECODE && decode && decode_fused_dispatch(j, o0, o1)) return;
     const int64_t rows = decode ? DEC_R : RP, tokens = decode ? 1 : TB;
     const int r_tile = decode ? DEC_R : MK_R, t_tile = decode ? 1 : MK_T;
     for (int64_t t0 = 0; t0 < j.n_tokens; t0 += tokens) {

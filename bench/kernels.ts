@@ -1,0 +1,103 @@
+/**
+ * Benchmark suite "kernels": machine probes (read bandwidth, FMA peak), then per weight type
+ * and shape the decode matmul (1 token) as GB/s of weights streamed and as a fraction of the
+ * measured bandwidth, and the prefill matmul (512 tokens) as GFLOP/s and a fraction of the
+ * measured FMA peak. All with 2 threads (the engine's default on small machines).
+ */
+import { loadBinding } from '../engine/binding/loadBinding.js';
+import type { BenchResult } from './suites.js';
+
+const THREADS = 2;
+const PREFILL_TOKENS = 512;
+const SHAPES: [number, number][] = [
+  [896, 4864],
+  [2048, 8192],
+];
+
+/** GGML id, block size, bytes per block and the byte offsets of fp16 scales inside a block. */
+const TYPES: Record<string, { id: number; bs: number; ts: number; scales: number[] }> = {
+  F32: { id: 0, bs: 1, ts: 4, scales: [] },
+  F16: { id: 1, bs: 1, ts: 2, scales: [] },
+  Q8_0: { id: 8, bs: 32, ts: 34, scales: [0] },
+  Q4_0: { id: 2, bs: 32, ts: 18, scales: [0] },
+  Q4_K: { id: 12, bs: 256, ts: 144, scales: [0, 2] },
+  Q6_K: { id: 14, bs: 256, ts: 210, scales: [208] },
+};
+
+/** Random weights of a type with finite, weight-sized values (speed does not depend on them). */
+function randomWeights(type: string, nIn: number, nOut: number): Uint8Array {
+  const t = TYPES[type];
+  const nBlocks = (nIn / t.bs) * nOut;
+  const bytes = new Uint8Array(nBlocks * t.ts);
+  let s = 12345;
+  for (let i = 0; i < bytes.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    bytes[i] = s >>> 24;
+  }
+  const view = new DataView(bytes.buffer);
+  if (type === 'F32') for (let i = 0; i < nBlocks; i++) view.setFloat32(4 * i, ((bytes[4 * i] - 128) / 128) * 0.05, true);
+  if (type === 'F16') for (let i = 0; i < nBlocks; i++) view.setUint16(2 * i, (bytes[2 * i] & 0x83) << 8 | 0x2000 | bytes[2 * i + 1], true);
+  for (let b = 0; b < nBlocks; b++) for (const o of t.scales) view.setUint16(b * t.ts + o, 0x2000 | (b & 0xff), true);
+  return bytes;
+}
+
+interface Row {
+  type: string;
+  shape: string;
+  weightMiB: number;
+  decodeMs: number;
+  decodeGBs: number;
+  decodeOfBandwidth: number;
+  prefillMs: number;
+  prefillGflops: number;
+  prefillOfPeak: number;
+}
+
+/** Runs the suite. */
+export async function runKernelsBench(): Promise<BenchResult> {
+  const binding = loadBinding();
+  const { probe } = binding;
+  const bandwidth = probe.readBandwidth(512 * 2 ** 20, THREADS);
+  const fmaPeak = probe.fmaPeak(THREADS);
+  const rows: Row[] = [];
+  for (const [shapeIn, shapeOut] of SHAPES) {
+    for (const type of Object.keys(TYPES)) {
+      // K-quants need n_in % 256 == 0: 896-wide models keep those rows in other types, so the
+      // K-quant row of the first shape is its transpose (the FFN down projection, 4864 -> 896).
+      const [nIn, nOut] = shapeIn % TYPES[type].bs === 0 ? [shapeIn, shapeOut] : [shapeOut, shapeIn];
+      const bytes = randomWeights(type, nIn, nOut);
+      const id = TYPES[type].id;
+      const decode = probe.matmulSeconds(id, bytes, nIn, nOut, 1, THREADS, 30);
+      const prefill = probe.matmulSeconds(id, bytes, nIn, nOut, PREFILL_TOKENS, THREADS, 2);
+      const gbs = bytes.length / decode / 1e9;
+      const gflops = (2 * nIn * nOut * PREFILL_TOKENS) / prefill / 1e9;
+      rows.push({
+        type,
+        shape: `${nIn}x${nOut}`,
+        weightMiB: bytes.length / 2 ** 20,
+        decodeMs: decode * 1e3,
+        decodeGBs: gbs,
+        decodeOfBandwidth: gbs / bandwidth,
+        prefillMs: prefill * 1e3,
+        prefillGflops: gflops,
+        prefillOfPeak: gflops / fmaPeak,
+      });
+    }
+  }
+  const cpu = binding.buildInfo().cpu;
+  const pct = (v: number): string => `${(100 * v).toFixed(0)}%`;
+  const markdown = [
+    `## kernels (${THREADS} threads, ${cpu.avx512 ? 'avx512' : 'avx2'})`,
+    '',
+    `Read bandwidth ${bandwidth.toFixed(1)} GB/s (512 MiB buffer), FMA peak ${fmaPeak.toFixed(1)} GFLOP/s.`,
+    '',
+    '| type | n_in x n_out | weights MiB | decode ms | decode GB/s | of bandwidth | prefill 512 ms | GFLOP/s | of FMA peak |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.type} | ${r.shape} | ${r.weightMiB.toFixed(1)} | ${r.decodeMs.toFixed(3)} | ${r.decodeGBs.toFixed(1)} | ${pct(r.decodeOfBandwidth)} | ` +
+        `${r.prefillMs.toFixed(1)} | ${r.prefillGflops.toFixed(1)} | ${pct(r.prefillOfPeak)} |`,
+    ),
+  ].join('\n');
+  return { name: 'kernels', date: new Date().toISOString(), data: { threads: THREADS, bandwidthGBs: bandwidth, fmaPeakGflops: fmaPeak, rows }, markdown };
+}
