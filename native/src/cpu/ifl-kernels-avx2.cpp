@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <type_traits>
 
 #include "ifl-fp16.h"
 #include "ifl-kernels-variants.h"
@@ -21,6 +22,7 @@ constexpr int FUSED_R = 4;          // rows per fused decode tile (4 accumulator
 constexpr bool FUSED_DECODE = true;
 
 #include "ifl-dequant-simd.h"
+#include "ifl-dequant-rows-simd.h"
 
 inline vreg v_zero() { return _mm256_setzero_ps(); }
 inline vreg v_load(const float * p) { return _mm256_loadu_ps(p); }

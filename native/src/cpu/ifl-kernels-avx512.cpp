@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <type_traits>
 
 #include "ifl-fp16.h"
 #include "ifl-kernels-variants.h"
@@ -24,6 +25,7 @@ constexpr int FUSED_R = 4;
 constexpr bool FUSED_DECODE = false;   // decoders emit 8-lane vectors; this variant has 16
 
 #include "ifl-dequant-simd.h"
+#include "ifl-dequant-rows-simd.h"
 
 inline vreg v_zero() { return _mm512_setzero_ps(); }
 inline vreg v_load(const float * p) { return _mm512_loadu_ps(p); }

@@ -17,9 +17,12 @@
 #error "ifl-matmul-simd.h is included only by ifl-kernels-<variant>.cpp"
 #endif
 
+
+
+#define IFL_TB_MULT 16
 constexpr int64_t KC = 256;             // columns per chunk: a multiple of every block size
 constexpr int64_t RP = 16;              // rows per panel (prefill); decode uses DEC_R
-constexpr int64_t TB = 8 * MK_T;        // tokens per token block (prefill)
+constexpr int64_t TB = IFL_TB_MULT * MK_T; // tokens per token block (prefill)
 constexpr size_t  W_SCRATCH = (size_t)RP * KC;                 // [RP][KC] dequantized chunk
 constexpr size_t  ACC_SCRATCH = (size_t)TB * RP * VL;          // [TB][RP][VL] partial sums
 static_assert(DEC_R <= RP, "decode rows fit the panel scratch");
@@ -83,7 +86,7 @@ inline void tile_dispatch(int r, int t, const float * w, int64_t ws, const float
 inline const float * weight_chunk(const ifl::matmul_job & j, int64_t p0, int64_t rp, int64_t kc, int64_t kn,
                                   float * w_scratch, int64_t * ws) {
     const uint8_t * row0 = j.w + (size_t)p0 * j.row_bytes;
-    if (j.type == ifl::ggml_type::f32) {
+    if (j.type == ifl::ggml_type::f32 && rp <= 1) {
         *ws = (int64_t)(j.row_bytes / sizeof(float));
         return reinterpret_cast<const float *>(row0) + kc;
     }
@@ -135,12 +138,14 @@ inline void decode_fused(const ifl::matmul_job & j, int64_t o0) {
         s[r].acc = _mm256_setzero_ps();
         rows[r] = j.w + (size_t)(o0 + r) * j.row_bytes;
     }
+    D dec[R];
     for (int64_t b = 0; b < nb; ++b) {
-        const float * xb = j.x + b * D::elems;
         for (int r = 0; r < R; ++r) {
-            s[r].x = xb;
-            D::run(rows[r] + (size_t)b * D::bytes, s[r]);
+            dec[r].prepare(rows[r] + (size_t)b * D::bytes);
+            s[r].x = j.x + b * D::elems;
         }
+        for (int g = 0; g < D::groups; ++g)
+            for (int r = 0; r < R; ++r) dec[r].group(g, s[r]);
     }
     const int rem = (int)(j.n_in - nb * D::elems);  // only F32/F16/BF16 rows (groups of 8)
     if (rem > 0) {
