@@ -67,8 +67,8 @@ export async function runKernelsBench(): Promise<BenchResult> {
       const [nIn, nOut] = shapeIn % TYPES[type].bs === 0 ? [shapeIn, shapeOut] : [shapeOut, shapeIn];
       const bytes = randomWeights(type, nIn, nOut);
       const id = TYPES[type].id;
-      const decode = probe.matmulSeconds(id, bytes, nIn, nOut, 1, THREADS, 30);
-      const prefill = probe.matmulSeconds(id, bytes, nIn, nOut, PREFILL_TOKENS, THREADS, 2);
+      const decode = probe.matmulSeconds(id, bytes, nIn, nOut, 1, THREADS, 100);
+      const prefill = probe.matmulSeconds(id, bytes, nIn, nOut, PREFILL_TOKENS, THREADS, 3);
       const gbs = bytes.length / decode / 1e9;
       const gflops = (2 * nIn * nOut * PREFILL_TOKENS) / prefill / 1e9;
       rows.push({

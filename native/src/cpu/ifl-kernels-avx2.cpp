@@ -1,12 +1,14 @@
 // ifl-kernels-avx2.cpp — the AVX2+FMA kernel variant: 8-lane accumulators, 4x3 prefill tiles,
 // 8-row decode tiles. The shared code lives in ifl-dequant-simd.h and ifl-matmul-simd.h.
+#include "ifl-kernels-variants.h"
+
+#if defined(IFL_X86)
 #include <immintrin.h>
 
 #include <cstring>
 #include <type_traits>
 
 #include "ifl-fp16.h"
-#include "ifl-kernels-variants.h"
 #include "ifl-quants.h"
 
 #define IFL_KERNEL_VARIANT_TU 1
@@ -48,3 +50,15 @@ void dequantize(ggml_type t, const void * src, float * dst, int64_t n) {
 }
 
 } // namespace ifl::kern_avx2
+
+#else  // not x86: the variant is never selected (kernels_variant_available is false)
+
+#include "ifl-error.h"
+
+namespace ifl::kern_avx2 {
+size_t matmul_scratch_floats() { return 0; }
+void matmul_rows(const matmul_job &, int64_t, int64_t, float *) { throw_error(status::internal, "kern_avx2 kernels are x86 only"); }
+void dequantize(ggml_type, const void *, float *, int64_t) { throw_error(status::internal, "kern_avx2 kernels are x86 only"); }
+} // namespace ifl::kern_avx2
+
+#endif

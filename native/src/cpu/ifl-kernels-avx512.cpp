@@ -3,13 +3,15 @@
 // AVX-512 flags. Selected at run time only (this file gets -mavx512* from CMake); it defines
 // nothing with external linkage except the kern_avx512 entry points, and includes only
 // headers whose inline functions are `static` (see ifl-fp16.h).
+#include "ifl-kernels-variants.h"
+
+#if defined(IFL_X86)
 #include <immintrin.h>
 
 #include <cstring>
 #include <type_traits>
 
 #include "ifl-fp16.h"
-#include "ifl-kernels-variants.h"
 #include "ifl-quants.h"
 
 #define IFL_KERNEL_VARIANT_TU 1
@@ -52,3 +54,15 @@ void dequantize(ggml_type t, const void * src, float * dst, int64_t n) {
 }
 
 } // namespace ifl::kern_avx512
+
+#else  // not x86: the variant is never selected (kernels_variant_available is false)
+
+#include "ifl-error.h"
+
+namespace ifl::kern_avx512 {
+size_t matmul_scratch_floats() { return 0; }
+void matmul_rows(const matmul_job &, int64_t, int64_t, float *) { throw_error(status::internal, "kern_avx512 kernels are x86 only"); }
+void dequantize(ggml_type, const void *, float *, int64_t) { throw_error(status::internal, "kern_avx512 kernels are x86 only"); }
+} // namespace ifl::kern_avx512
+
+#endif

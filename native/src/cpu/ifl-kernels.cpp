@@ -23,8 +23,7 @@ struct scratch_buffer {
 
 // Validates (type, n) and returns the traits.
 const ggml_type_traits & check_row(ggml_type t, int64_t n, const char * what) {
-    const ggml_type_traits * tr = ggml_type_get_traits((uint32_t)t);
-    if (!tr || !quants_type_supported(t)) throw_error(status::invalid_argument, "%s: unsupported tensor type %u", what, (unsigned)t);
+    const ggml_type_traits * tr = &quants_traits(t, what);
     if (n < 0 || n % tr->block_size != 0)
         throw_error(status::invalid_argument, "%s: row length %lld is not a multiple of the %s block size %lld",
                     what, (long long)n, tr->name, (long long)tr->block_size);
