@@ -73,8 +73,21 @@ export interface ProbeExports {
   readBandwidth(bytes: number, threads: number): number;
   /** Peak FMA throughput (GFLOP/s) of the best variant with `threads` threads. */
   fmaPeak(threads: number): number;
-  /** Best wall time (s) of `reps` matmul calls (best variant) after one warm-up call. */
-  matmulSeconds(typeId: number, bytes: Uint8Array, nIn: number, nOut: number, nTokens: number, threads: number, reps: number): number;
+  /**
+   * Best wall time (s) of `reps` matmul calls (best variant) after one warm-up call. `bytes` holds
+   * `copies` (default 1) consecutive [nOut, nIn] matrices; call r uses copy r % copies (a set
+   * larger than the last-level cache makes each call stream its weights from memory).
+   */
+  matmulSeconds(
+    typeId: number,
+    bytes: Uint8Array,
+    nIn: number,
+    nOut: number,
+    nTokens: number,
+    threads: number,
+    reps: number,
+    copies?: number,
+  ): number;
 }
 
 export interface KernelsBinding {
