@@ -1,5 +1,5 @@
 // ifl-kernels-avx2.cpp — the AVX2+FMA kernel variant: 8-lane accumulators, 4x3 prefill tiles,
-// 8-row decode tiles. The shared code lives in ifl-dequant-simd.h and ifl-matmul-simd.h.
+// fused 4-row decode. The shared code lives in ifl-dequant-*simd.h and ifl-matmul-simd.h.
 #include "ifl-kernels-variants.h"
 
 #if defined(IFL_X86)

@@ -17,12 +17,9 @@
 #error "ifl-matmul-simd.h is included only by ifl-kernels-<variant>.cpp"
 #endif
 
-
-
-#define IFL_TB_MULT 16
 constexpr int64_t KC = 256;             // columns per chunk: a multiple of every block size
 constexpr int64_t RP = 16;              // rows per panel (prefill); decode uses DEC_R
-constexpr int64_t TB = IFL_TB_MULT * MK_T; // tokens per token block (prefill)
+constexpr int64_t TB = 16 * MK_T;       // tokens per token block (prefill): amortises dequant
 constexpr size_t  W_SCRATCH = (size_t)RP * KC;                 // [RP][KC] dequantized chunk
 constexpr size_t  ACC_SCRATCH = (size_t)TB * RP * VL;          // [TB][RP][VL] partial sums
 static_assert(DEC_R <= RP, "decode rows fit the panel scratch");
@@ -81,8 +78,9 @@ inline void tile_dispatch(int r, int t, const float * w, int64_t ws, const float
     }
 }
 
-// Columns [kc, kc + kn) of rows [p0, p0 + rp) as float32: a view into F32 weights, or the
-// dequantized chunk in w_scratch ([rp][KC]). Returns the row stride in *ws.
+// Columns [kc, kc + kn) of rows [p0, p0 + rp) as float32: the dequantized chunk in w_scratch
+// ([rp][KC]); F32 rows are copied too (rows a power-of-two apart would share L1 sets), except a
+// single row, returned as a view. Returns the row stride in *ws.
 inline const float * weight_chunk(const ifl::matmul_job & j, int64_t p0, int64_t rp, int64_t kc, int64_t kn,
                                   float * w_scratch, int64_t * ws) {
     const uint8_t * row0 = j.w + (size_t)p0 * j.row_bytes;
@@ -187,9 +185,10 @@ inline bool decode_fused_dispatch(const ifl::matmul_job & j, int64_t o0, int64_t
     }
 }
 
-// Output rows [o0, o1) for all tokens. One token: DEC_R rows per panel, each 256-column chunk
-// dequantized into L1 once and consumed at once (weights streamed once). Several tokens: RP-row
-// panels, token blocks of TB, MK_R x MK_T register tiles over each dequantized chunk.
+// Output rows [o0, o1) for all tokens. One token: the fused decode (AVX2), or DEC_R rows per
+// panel with each 256-column chunk dequantized into L1 and consumed at once; either way the
+// weights are streamed once. Several tokens: RP-row panels, token blocks of TB tokens, MK_R x MK_T
+// register tiles over each dequantized chunk (dequantized once per token block).
 inline void matmul_rows_impl(const ifl::matmul_job & j, int64_t o0, int64_t o1, float * scratch) {
     const bool decode = j.n_tokens == 1;
     if (FUSED_DECODE && decode && decode_fused_dispatch(j, o0, o1)) return;
