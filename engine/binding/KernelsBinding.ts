@@ -7,8 +7,11 @@
  * @internal
  */
 
-/** A kernel variant name: `ref` (scalar), `avx2` (8 lanes) or `avx512` (16 lanes). */
-export type KernelVariant = 'ref' | 'avx2' | 'avx512';
+/**
+ * A kernel variant name: `ref` (scalar), `avx2` (8 lanes), `avx512` (16 lanes), or `avx512-emu`
+ * (the avx512 arithmetic emulated with AVX2, for tests: equals `avx512` bit for bit).
+ */
+export type KernelVariant = 'ref' | 'avx2' | 'avx512' | 'avx512-emu';
 
 /** Strides (in floats) of matmul's activation and output rows; defaults nIn and nOut. */
 export interface MatmulStrides {
@@ -18,7 +21,7 @@ export interface MatmulStrides {
 
 /** binding._testing.kernels */
 export interface KernelsTestingExports {
-  /** Variants this CPU can run, `ref` first. */
+  /** Variants this CPU can run: `ref`, `avx2`, then `avx512` if present, then `avx512-emu`. */
   variants(): KernelVariant[];
   /** Accumulator lanes of a variant (1, 8 or 16). */
   lanes(variant: KernelVariant): number;

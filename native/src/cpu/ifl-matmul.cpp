@@ -48,15 +48,8 @@ struct matmul_task {
 };
 
 void run_rows(const matmul_task & task, int64_t o0, int64_t o1) {
-    switch (task.variant) {
-        case kernel_variant::avx512:
-            kern_avx512::matmul_rows(task.job, o0, o1, kernels_thread_scratch(kern_avx512::matmul_scratch_floats()));
-            break;
-        case kernel_variant::avx2:
-            kern_avx2::matmul_rows(task.job, o0, o1, kernels_thread_scratch(kern_avx2::matmul_scratch_floats()));
-            break;
-        case kernel_variant::ref: matmul_rows_ref(task.job, o0, o1); break;
-    }
+    if (task.variant == kernel_variant::ref) matmul_rows_ref(task.job, o0, o1);
+    else kernels_matmul_rows(task.variant, task.job, o0, o1);
 }
 
 } // namespace
