@@ -41,7 +41,7 @@ inline void dq_bf16(const uint16_t * src, float * y, int64_t n) {
         static constexpr size_t bytes = 8 * sizeof(T);                                         \
         const T * p;                                                                           \
         void prepare(const uint8_t * q) { p = reinterpret_cast<const T *>(q); }                \
-        template <class S> void group(int, S & s) const { fn(p, s); }                          \
+        template <int, class S> void group(S & s) const { fn(p, s); }                          \
     };
 IFL_PLAIN_DECODER(dec_f16_8, uint16_t, dq_f16_8)
 IFL_PLAIN_DECODER(dec_bf16_8, uint16_t, dq_bf16_8)
@@ -54,7 +54,7 @@ inline void dq_blocks(const uint8_t * row, int64_t b0, int64_t nb, float * y) {
     for (int64_t i = 0; i < nb; ++i) {
         store_sink s{y + i * D::elems};
         dec.prepare(row + (size_t)(b0 + i) * D::bytes);
-        for (int g = 0; g < D::groups; ++g) dec.group(g, s);
+        for_each_index([&](auto g) { dec.template group<decltype(g)::value>(s); }, std::make_integer_sequence<int, D::groups>{});
     }
 }
 

@@ -90,10 +90,17 @@ inline __m256i q5_high_bytes(uint32_t qh, int e0) {
     return _mm256_and_si256(_mm256_cmpeq_epi8(b, sel), _mm256_set1_epi8(0x10));
 }
 
+// Calls f(std::integral_constant<int, G>) for G = 0 .. N-1 in order.
+template <class F, int... G>
+inline void for_each_index(F && f, std::integer_sequence<int, G...>) {
+    (f(std::integral_constant<int, G>{}), ...);
+}
+
 // ---- one block of each format -----------------------------------------------------------
-// A decoder is a struct: prepare(block) unpacks the block's scales, then group(i, sink) emits
-// elements [i * group_elems, (i + 1) * group_elems) for i < groups, in increasing order. The
-// fused decode interleaves the groups of several rows (short dependency chains per row).
+// A decoder is a struct: prepare(block) unpacks the block's scales, then group<i>(sink) emits
+// elements [i * group_elems, (i + 1) * group_elems) for i < groups, in increasing order (a
+// template index, so that every shift count and offset is a constant). The fused decode
+// interleaves the groups of several rows (short dependency chains per row).
 
 // Q4_0: element j < 16 is the low nibble of qs[j], j + 16 the high nibble; d * (q - 8).
 struct dec_q4_0 {
@@ -102,7 +109,7 @@ struct dec_q4_0 {
     static constexpr size_t bytes = sizeof(ifl::block_q4_0);
     const ifl::block_q4_0 * b;
     void prepare(const uint8_t * p) { b = reinterpret_cast<const ifl::block_q4_0 *>(p); }
-    template <class S> void group(int, S & s) const {
+    template <int I, class S> void group(S & s) const {
         const __m256 d = _mm256_set1_ps(h2f(b->d)), off = _mm256_set1_ps(-8.0f);
         const __m256i q = bcast16(b->qs);
         emit16_offset(nib_lo(q), off, d, s, 0);
@@ -117,7 +124,7 @@ struct dec_q4_1 {
     static constexpr size_t bytes = sizeof(ifl::block_q4_1);
     const ifl::block_q4_1 * b;
     void prepare(const uint8_t * p) { b = reinterpret_cast<const ifl::block_q4_1 *>(p); }
-    template <class S> void group(int, S & s) const {
+    template <int I, class S> void group(S & s) const {
         const __m256 d = _mm256_set1_ps(h2f(b->d)), m = _mm256_set1_ps(h2f(b->m));
         const __m256i q = bcast16(b->qs);
         emit16_fmadd(nib_lo(q), d, m, s, 0);
@@ -132,7 +139,7 @@ struct dec_q5_0 {
     static constexpr size_t bytes = sizeof(ifl::block_q5_0);
     const ifl::block_q5_0 * b;
     void prepare(const uint8_t * p) { b = reinterpret_cast<const ifl::block_q5_0 *>(p); }
-    template <class S> void group(int, S & s) const {
+    template <int I, class S> void group(S & s) const {
         const __m256 d = _mm256_set1_ps(h2f(b->d)), off = _mm256_set1_ps(-16.0f);
         uint32_t qh;
         std::memcpy(&qh, b->qh, 4);
@@ -148,7 +155,7 @@ struct dec_q5_1 {
     static constexpr size_t bytes = sizeof(ifl::block_q5_1);
     const ifl::block_q5_1 * b;
     void prepare(const uint8_t * p) { b = reinterpret_cast<const ifl::block_q5_1 *>(p); }
-    template <class S> void group(int, S & s) const {
+    template <int I, class S> void group(S & s) const {
         const __m256 d = _mm256_set1_ps(h2f(b->d)), m = _mm256_set1_ps(h2f(b->m));
         uint32_t qh;
         std::memcpy(&qh, b->qh, 4);
@@ -165,7 +172,7 @@ struct dec_q8_0 {
     static constexpr size_t bytes = sizeof(ifl::block_q8_0);
     const ifl::block_q8_0 * b;
     void prepare(const uint8_t * p) { b = reinterpret_cast<const ifl::block_q8_0 *>(p); }
-    template <class S> void group(int, S & s) const {
+    template <int I, class S> void group(S & s) const {
         const __m256 d = _mm256_set1_ps(h2f(b->d));
         for (int i = 0; i < 4; ++i) {
             const __m128i q = _mm_loadl_epi64((const __m128i *)(b->qs + 8 * i));
@@ -193,8 +200,9 @@ struct dec_q2_k {
             scaled_u8x8((sc[i] >> 4) & 0x0F0F0F0F0F0F0F0Full, dmin, ml + 8 * i);
         }
     }
-    template <class S> void group(int i, S & s) const {
-        const int n = i >> 2, j = i & 3, sb = 2 * i;
+    template <int I, class S> void group(S & s) const {
+        constexpr int i = I;
+        constexpr int n = i >> 2, j = i & 3, sb = 2 * i;
         const __m256i m3 = _mm256_set1_epi8(3);
         const __m256i q0 = bcast16(b->qs + 32 * n), q1 = bcast16(b->qs + 32 * n + 16);
         emit16_fmsub(_mm256_and_si256(srl16(q0, 2 * j), m3), bcast(dl + sb), bcast(ml + sb), s, 32 * i);
@@ -230,8 +238,9 @@ struct dec_q3_k {
             _mm256_store_ps(dl + 8 * i, _mm256_mul_ps(d, _mm256_sub_ps(v, _mm256_set1_ps(32.0f))));
         }
     }
-    template <class S> void group(int i, S & s) const {
-        const int n = i >> 2, j = i & 3, sb = 2 * i;
+    template <int I, class S> void group(S & s) const {
+        constexpr int i = I;
+        constexpr int n = i >> 2, j = i & 3, sb = 2 * i;
         const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
         const __m256i q0 = bcast16(b->qs + 32 * n), q1 = bcast16(b->qs + 32 * n + 16);
         const __m256i h0 = bcast16(b->hmask), h1 = bcast16(b->hmask + 16);
@@ -270,8 +279,9 @@ struct dec_q45_k {
         scaled_u8x8(sc, h2f(b->d), d1);
         scaled_u8x8(mn, h2f(b->dmin), m1);
     }
-    template <class S> void group(int i, S & s) const {
-        const int g = i >> 1, h = i & 1;
+    template <int I, class S> void group(S & s) const {
+        constexpr int i = I;
+        constexpr int g = i >> 1, h = i & 1;
         const __m256i q0 = bcast16(b->qs + 32 * g), q1 = bcast16(b->qs + 32 * g + 16);
         __m256i v0 = h ? nib_hi(q0) : nib_lo(q0), v1 = h ? nib_hi(q1) : nib_lo(q1);
         if constexpr (Q5) {
@@ -301,8 +311,9 @@ struct dec_q6_k {
         for (int i = 0; i < 2; ++i)
             _mm256_store_ps(ds + 8 * i, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(b->scales + 8 * i))))));
     }
-    template <class S> void group(int i, S & s) const {
-        const int n = i >> 2, k = i & 3, sb = 2 * i;
+    template <int I, class S> void group(S & s) const {
+        constexpr int i = I;
+        constexpr int n = i >> 2, k = i & 3, sb = 2 * i;
         const __m256i m3 = _mm256_set1_epi8(3);
         const uint8_t * ql = b->ql + 64 * n + 32 * (k & 1);
         const __m256i l0 = bcast16(ql), l1 = bcast16(ql + 16);

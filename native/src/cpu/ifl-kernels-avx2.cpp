@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "ifl-fp16.h"
 #include "ifl-quants.h"

@@ -142,8 +142,9 @@ inline void decode_fused(const ifl::matmul_job & j, int64_t o0) {
             dec[r].prepare(rows[r] + (size_t)b * D::bytes);
             s[r].x = j.x + b * D::elems;
         }
-        for (int g = 0; g < D::groups; ++g)
-            for (int r = 0; r < R; ++r) dec[r].group(g, s[r]);
+        for_each_index([&](auto g) {
+            for (int r = 0; r < R; ++r) dec[r].template group<decltype(g)::value>(s[r]);
+        }, std::make_integer_sequence<int, D::groups>{});
     }
     const int rem = (int)(j.n_in - nb * D::elems);  // only F32/F16/BF16 rows (groups of 8)
     if (rem > 0) {
