@@ -79,14 +79,16 @@ inline void scaled_u8x8(uint64_t bytes, float scale, float * out) {
 }
 inline uint64_t pack2(uint32_t lo, uint32_t hi) { return (uint64_t)lo | ((uint64_t)hi << 32); }
 
-// The 16 fifth bits of a Q5 block for elements e0..e0+15 as bytes 0x10 / 0x00 (bcast16 form).
-inline __m256i q5_high_bytes(uint32_t qh, int e0) {
-    const __m256i bits = _mm256_set1_epi16((short)(uint16_t)(qh >> e0));
-    const __m256i shuf = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-                                          0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-    const __m256i sel  = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128,
-                                          1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
-    const __m256i b    = _mm256_and_si256(_mm256_shuffle_epi8(bits, shuf), sel);
+// The 16 fifth bits of a Q5 block for elements 16*half .. 16*half+15 as bytes 0x10 / 0x00 (bcast16
+// form); qh4 = _mm256_set1_epi32(qh).
+inline __m256i q5_high_bytes(__m256i qh4, int half) {
+    const __m256i shuf0 = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                           0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m256i shuf1 = _mm256_setr_epi8(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
+                                           2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i sel = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128,
+                                         1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+    const __m256i b = _mm256_and_si256(_mm256_shuffle_epi8(qh4, half ? shuf1 : shuf0), sel);
     return _mm256_and_si256(_mm256_cmpeq_epi8(b, sel), _mm256_set1_epi8(0x10));
 }
 
@@ -141,11 +143,11 @@ struct dec_q5_0 {
     void prepare(const uint8_t * p) { b = reinterpret_cast<const ifl::block_q5_0 *>(p); }
     template <int I, class S> void group(S & s) const {
         const __m256 d = _mm256_set1_ps(h2f(b->d)), off = _mm256_set1_ps(-16.0f);
-        uint32_t qh;
+        int32_t qh;
         std::memcpy(&qh, b->qh, 4);
-        const __m256i q = bcast16(b->qs);
-        emit16_offset(_mm256_or_si256(nib_lo(q), q5_high_bytes(qh, 0)), off, d, s, 0);
-        emit16_offset(_mm256_or_si256(nib_hi(q), q5_high_bytes(qh, 16)), off, d, s, 16);
+        const __m256i q = bcast16(b->qs), qh4 = _mm256_set1_epi32(qh);
+        emit16_offset(_mm256_or_si256(nib_lo(q), q5_high_bytes(qh4, 0)), off, d, s, 0);
+        emit16_offset(_mm256_or_si256(nib_hi(q), q5_high_bytes(qh4, 1)), off, d, s, 16);
     }
 };
 
@@ -157,11 +159,11 @@ struct dec_q5_1 {
     void prepare(const uint8_t * p) { b = reinterpret_cast<const ifl::block_q5_1 *>(p); }
     template <int I, class S> void group(S & s) const {
         const __m256 d = _mm256_set1_ps(h2f(b->d)), m = _mm256_set1_ps(h2f(b->m));
-        uint32_t qh;
+        int32_t qh;
         std::memcpy(&qh, b->qh, 4);
-        const __m256i q = bcast16(b->qs);
-        emit16_fmadd(_mm256_or_si256(nib_lo(q), q5_high_bytes(qh, 0)), d, m, s, 0);
-        emit16_fmadd(_mm256_or_si256(nib_hi(q), q5_high_bytes(qh, 16)), d, m, s, 16);
+        const __m256i q = bcast16(b->qs), qh4 = _mm256_set1_epi32(qh);
+        emit16_fmadd(_mm256_or_si256(nib_lo(q), q5_high_bytes(qh4, 0)), d, m, s, 0);
+        emit16_fmadd(_mm256_or_si256(nib_hi(q), q5_high_bytes(qh4, 1)), d, m, s, 16);
     }
 };
 
