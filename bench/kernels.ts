@@ -46,6 +46,7 @@ function randomWeights(type: string, nIn: number, nOut: number): Uint8Array {
 }
 
 interface Row {
+  threads: number;
   type: string;
   shape: string;
   weightMiB: number;
@@ -57,47 +58,45 @@ interface Row {
   prefillOfPeak: number;
 }
 
-/** Runs the suite. */
-export async function runKernelsBench(): Promise<BenchResult> {
-  const binding = loadBinding();
-  const { probe } = binding;
-  const bandwidth = probe.readBandwidth(BANDWIDTH_BYTES, THREADS);
-  const fmaPeak = probe.fmaPeak(THREADS);
-  const rows: Row[] = [];
-  for (const [shapeIn, shapeOut] of SHAPES) {
-    for (const type of Object.keys(TYPES)) {
-      // K-quants need n_in % 256 == 0: 896-wide models keep those rows in other types, so the
-      // K-quant row of the first shape is its transpose (the FFN down projection, 4864 -> 896).
-      const [nIn, nOut] = shapeIn % TYPES[type].bs === 0 ? [shapeIn, shapeOut] : [shapeOut, shapeIn];
-      const bytes = randomWeights(type, nIn, nOut);
-      const id = TYPES[type].id;
-      const copies = Math.ceil(STREAM_BYTES / bytes.length);
-      const stream = new Uint8Array(copies * bytes.length);
-      for (let c = 0; c < copies; c++) stream.set(bytes, c * bytes.length);
-      const decode = probe.matmulSeconds(id, stream, nIn, nOut, 1, THREADS, Math.max(100, 3 * copies), copies);
-      const prefill = probe.matmulSeconds(id, bytes, nIn, nOut, PREFILL_TOKENS, THREADS, 3);
-      const gbs = bytes.length / decode / 1e9;
-      const gflops = (2 * nIn * nOut * PREFILL_TOKENS) / prefill / 1e9;
-      rows.push({
-        type,
-        shape: `${nIn}x${nOut}`,
-        weightMiB: bytes.length / 2 ** 20,
-        decodeMs: decode * 1e3,
-        decodeGBs: gbs,
-        decodeOfBandwidth: gbs / bandwidth,
-        prefillMs: prefill * 1e3,
-        prefillGflops: gflops,
-        prefillOfPeak: gflops / fmaPeak,
-      });
-    }
-  }
-  const cpu = binding.buildInfo().cpu;
+interface Machine {
+  threads: number;
+  bandwidthGBs: number;
+  fmaPeakGflops: number;
+}
+
+/** Decode and prefill timings of one type and shape. */
+function measure(type: string, shape: [number, number], m: Machine): Row {
+  const { probe } = loadBinding();
+  // K-quants need n_in % 256 == 0: 896-wide models keep those rows in other types, so the
+  // K-quant row of the first shape is its transpose (the FFN down projection, 4864 -> 896).
+  const [nIn, nOut] = shape[0] % TYPES[type].bs === 0 ? shape : [shape[1], shape[0]];
+  const bytes = randomWeights(type, nIn, nOut);
+  const id = TYPES[type].id;
+  const copies = Math.ceil(STREAM_BYTES / bytes.length);
+  const stream = new Uint8Array(copies * bytes.length);
+  for (let c = 0; c < copies; c++) stream.set(bytes, c * bytes.length);
+  const decode = probe.matmulSeconds(id, stream, nIn, nOut, 1, m.threads, Math.max(100, 3 * copies), copies);
+  const prefill = probe.matmulSeconds(id, bytes, nIn, nOut, PREFILL_TOKENS, m.threads, 3);
+  const gbs = bytes.length / decode / 1e9;
+  const gflops = (2 * nIn * nOut * PREFILL_TOKENS) / prefill / 1e9;
+  return {
+    threads: m.threads,
+    type,
+    shape: `${nIn}x${nOut}`,
+    weightMiB: bytes.length / 2 ** 20,
+    decodeMs: decode * 1e3,
+    decodeGBs: gbs,
+    decodeOfBandwidth: gbs / m.bandwidthGBs,
+    prefillMs: prefill * 1e3,
+    prefillGflops: gflops,
+    prefillOfPeak: gflops / m.fmaPeakGflops,
+  };
+}
+
+function table(m: Machine, rows: Row[]): string[] {
   const pct = (v: number): string => `${(100 * v).toFixed(0)}%`;
-  const markdown = [
-    `## kernels (${THREADS} threads, ${cpu.avx512 ? 'avx512' : 'avx2'})`,
-    '',
-    `Read bandwidth ${bandwidth.toFixed(1)} GB/s (${BANDWIDTH_BYTES / 2 ** 20} MiB buffer), FMA peak ${fmaPeak.toFixed(1)} GFLOP/s. ` +
-      `Decode streams its weights from memory (copies totalling ${STREAM_BYTES / 2 ** 20} MiB).`,
+  return [
+    `### ${m.threads} thread${m.threads > 1 ? 's' : ''}: read bandwidth ${m.bandwidthGBs.toFixed(1)} GB/s, FMA peak ${m.fmaPeakGflops.toFixed(1)} GFLOP/s`,
     '',
     '| type | n_in x n_out | weights MiB | decode ms | decode GB/s | of bandwidth | prefill 512 ms | GFLOP/s | of FMA peak |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -106,6 +105,32 @@ export async function runKernelsBench(): Promise<BenchResult> {
         `| ${r.type} | ${r.shape} | ${r.weightMiB.toFixed(1)} | ${r.decodeMs.toFixed(3)} | ${r.decodeGBs.toFixed(1)} | ${pct(r.decodeOfBandwidth)} | ` +
         `${r.prefillMs.toFixed(1)} | ${r.prefillGflops.toFixed(1)} | ${pct(r.prefillOfPeak)} |`,
     ),
-  ].join('\n');
-  return { name: 'kernels', date: new Date().toISOString(), data: { threads: THREADS, bandwidthGBs: bandwidth, fmaPeakGflops: fmaPeak, rows }, markdown };
+    '',
+  ];
+}
+
+/** Runs the suite: the 2-thread table (the target configuration), then 1 thread for reference. */
+export async function runKernelsBench(): Promise<BenchResult> {
+  const binding = loadBinding();
+  const machines: Machine[] = [];
+  const rows: Row[] = [];
+  const markdown = [
+    `## kernels (${binding.buildInfo().cpu.avx512 ? 'avx512' : 'avx2'})`,
+    '',
+    `Bandwidth: ${BANDWIDTH_BYTES / 2 ** 20} MiB buffer. Decode streams its weights from memory ` +
+      `(copies totalling ${STREAM_BYTES / 2 ** 20} MiB); prefill: ${PREFILL_TOKENS} tokens. Times are the best of many runs.`,
+    '',
+  ];
+  for (const threads of [THREADS, 1]) {
+    const m: Machine = {
+      threads,
+      bandwidthGBs: binding.probe.readBandwidth(BANDWIDTH_BYTES, threads),
+      fmaPeakGflops: binding.probe.fmaPeak(threads),
+    };
+    const mine = SHAPES.flatMap((shape) => Object.keys(TYPES).map((type) => measure(type, shape, m)));
+    machines.push(m);
+    rows.push(...mine);
+    markdown.push(...table(m, mine));
+  }
+  return { name: 'kernels', date: new Date().toISOString(), data: { machines, rows }, markdown: markdown.join('\n') };
 }
