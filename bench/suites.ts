@@ -1,5 +1,6 @@
 /** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
 import { extractSuite } from './extract.js';
+import { runKernelsBench } from './kernels.js';
 import { memoryBench } from './memoryBench.js';
 import { tokenizerSuite } from './tokenizerBench.js';
 
@@ -17,4 +18,9 @@ export interface BenchSuite {
   run(): Promise<BenchResult>;
 }
 
-export const suites: BenchSuite[] = [tokenizerSuite, extractSuite, memoryBench];
+export const suites: BenchSuite[] = [
+  { name: 'kernels', run: runKernelsBench },
+  memoryBench,
+  tokenizerSuite,
+  extractSuite,
+];
