@@ -5,7 +5,7 @@
  * InfLLM state, used by the oracle tests. Never used by services.
  * @internal
  */
-import type { NativeInfllmSettings } from './ModelBinding.js';
+import type { NativeInfllmSettings, NativeInfllmStorage } from './ModelBinding.js';
 
 /** Shape of the attention layers a memory serves. */
 export interface MemoryLayout {
@@ -26,8 +26,8 @@ export interface MemoryLayout {
 
 export interface TestMemoryOptions {
   kind: 'full' | 'infllm';
-  /** InfLLM settings (paper defaults for absent keys). */
-  settings?: NativeInfllmSettings;
+  /** InfLLM settings (paper defaults for absent keys) and block storage (default RAM). */
+  settings?: NativeInfllmSettings & NativeInfllmStorage;
   /** Full cache only: maximum tokens; default 0 = unbounded. */
   capacity?: number;
   /** Threads of the memory's compute pool (shared with its forks); default 1. */

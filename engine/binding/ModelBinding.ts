@@ -42,6 +42,13 @@ export interface NativeModelLoadOptions {
   onProgress?: (fraction: number) => void;
 }
 
+/**
+ * Element type of stored memory blocks: 'f32' exact, 'f16' (binary16, half the bytes), 'q8' (int8
+ * with one float32 scale per token and kv head, about a quarter). The local window, the initial
+ * tokens and the representative vectors stay f32.
+ */
+export type NativeKvType = 'f32' | 'f16' | 'q8';
+
 /** InfLLM settings (infllm-spec.md §1). Defaults: the paper's. */
 export interface NativeInfllmSettings {
   nInit?: number; // 128
@@ -52,11 +59,24 @@ export interface NativeInfllmSettings {
   chunk?: number; // 512 (exc_block_size)
   cache?: number; // 32 (max cached blocks; topk <= cache)
   compat?: boolean; // false: intended prefill mask; true: reference-code quirk (spec §2.5)
+  /** Block element type; default 'f16'. Tests comparing with float32 golden data pass 'f32'. */
+  kvType?: NativeKvType;
+}
+
+/** Where an InfLLM memory keeps its blocks (not part of its content: not in the settings hash). */
+export interface NativeInfllmStorage {
+  /**
+   * Where memory blocks live: 'ram' (default, process memory) or 'disk': appended to segment files
+   * in `storageDir` (an existing folder) as they form and read through memory mappings, so a memory
+   * larger than RAM works. Scratch files are removed when no session uses them any more.
+   */
+  storage?: 'ram' | 'disk';
+  storageDir?: string;
 }
 
 export type NativeSessionOptions =
   | { attention: 'full'; /** Maximum context; default n_ctx_train. */ nCtx?: number }
-  | { attention: 'infllm'; infllm?: NativeInfllmSettings };
+  | { attention: 'infllm'; infllm?: NativeInfllmSettings & NativeInfllmStorage };
 
 export interface NativeSamplingParams {
   /** 0 = greedy (argmax, ties to the lowest id). Default 0. */

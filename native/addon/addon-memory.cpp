@@ -101,7 +101,8 @@ test_memory::test_memory(const Napi::CallbackInfo & info) : Napi::ObjectWrap<tes
         if (kind == "full") {
             mem = std::make_unique<ifl::kv_cache>(layout, opt_int_in(opts, "capacity", 0, 0, int64_t(1) << 40));
         } else if (kind == "infllm") {
-            mem = std::make_unique<ifl::infllm_memory>(layout, parse_infllm_settings(opts.Get("settings")));
+            mem = std::make_unique<ifl::infllm_memory>(layout, parse_infllm_settings(opts.Get("settings")),
+                                                           parse_block_storage(opts.Get("settings")));
         } else {
             throw make_type_error(env, "options.kind must be 'full' or 'infllm'");
         }
@@ -241,7 +242,8 @@ Napi::Value test_memory::infllm_layer_state(const Napi::CallbackInfo & info) {
     });
 }
 
-// infllmBlock(layer, b) -> { begin, end, k, v [nHeadKv, blockSize, headDim], scores [nHead, blockSize], repr [nHead*headDim] }
+// infllmBlock(layer, b) -> { begin, end, k, v [nHeadKv, blockSize, headDim] (decoded to f32), kvType, mapped,
+//                           scores [nHead, blockSize] (empty unless an f32 RAM block), repr [nHead*headDim] }
 Napi::Value test_memory::infllm_block(const Napi::CallbackInfo & info) {
     return run(info, [&]() -> Napi::Value {
         Napi::Env env = info.Env();
@@ -255,9 +257,16 @@ Napi::Value test_memory::infllm_block(const Napi::CallbackInfo & info) {
         Napi::Object o = Napi::Object::New(env);
         o.Set("begin", (double)r.begin);
         o.Set("end", (double)r.end);
-        o.Set("k", f32_out(env, blk.k_f32(), kv));
-        o.Set("v", f32_out(env, blk.v_f32(), kv));
-        o.Set("scores", f32_out(env, blk.scores(), (size_t)layout_.n_head * s.block_size));
+        const ifl::kv_block_shape sh{layout_.n_head, layout_.n_head_kv, layout_.head_dim, s.block_size};
+        std::vector<float> k(kv), v(kv);
+        blk.decode(sh, false, k.data());
+        blk.decode(sh, true, v.data());
+        o.Set("k", f32_out(env, k.data(), kv));
+        o.Set("v", f32_out(env, v.data(), kv));
+        o.Set("kvType", ifl::kv_type_name(blk.type()));
+        o.Set("mapped", blk.mapped());
+        // creation scores are kept for f32 RAM blocks only
+        o.Set("scores", blk.scores() ? f32_out(env, blk.scores(), (size_t)layout_.n_head * s.block_size) : f32_out(env, nullptr, 0));
         o.Set("repr", f32_out(env, L.reprs().row(b), (size_t)L.reprs().row_len()));
         return o;
     });
