@@ -127,6 +127,43 @@ export interface NativeEvalResult {
   ms: number;
 }
 
+/** What {@link NativeSession.save} wrote. */
+export interface NativeSaveResult {
+  dir: string;
+  /** Total bytes of the memory's files. */
+  bytes: number;
+  files: number;
+  /** Block segment files hard-linked from the disk tier / an opened memory instead of written. */
+  linkedFiles: number;
+  /** Hex SHA-256 of the content settings (see `memorySettingsHash`). */
+  settingsHash: string;
+  nTokens: number;
+  /** Blocks per layer. */
+  nBlocks: number;
+  ms: number;
+}
+
+/** What {@link NativeSession.verify} checked. */
+export interface NativeVerifyResult {
+  /** Blocks whose checksum was verified by this call (blocks verified before are skipped). */
+  blocks: number;
+  bytes: number;
+  ms: number;
+}
+
+/** Options of {@link NativeModel.openSession}. */
+export interface NativeOpenOptions {
+  attention: 'infllm';
+  /**
+   * The settings the caller expects: every content setting (all but `cache`, storage keys) must
+   * equal the saved ones, else MEMORY_MISMATCH lists the differing keys. Absent keys take the
+   * same defaults as createSession. Storage keys say where blocks made after opening go.
+   */
+  infllm?: NativeInfllmSettings & NativeInfllmStorage;
+  /** 'lazy' (default): each block's checksum is verified on first use; 'full': all at open. */
+  verify?: 'lazy' | 'full';
+}
+
 export interface NativeSession {
   /**
    * Runs one model call over `tokens` at positions [nPast, nPast + n). Rejects with CANCELLED if
@@ -139,7 +176,18 @@ export interface NativeSession {
   fork(): NativeSession;
   /** Forgets everything (nPast becomes 0). */
   clear(): void;
+  /** Sizes: bytesResident = held in process memory, bytesMapped = block data read from mapped files. */
   stats(): { nTokens: number; nBlocks: number; bytesResident: number; bytesMapped: number };
+  /**
+   * Saves the memory (InfLLM sessions only; INVALID_ARGUMENT otherwise) and its token history to
+   * `dir`, replacing a saved memory there atomically (temp folder + rename). A folder that exists
+   * and is not a saved memory is refused (INVALID_ARGUMENT). Runs off the JS thread; the session is
+   * BUSY meanwhile. Errors: IO_ERROR (the target is then unchanged), MEMORY_CORRUPT (a block of an
+   * opened memory fails its checksum while being copied).
+   */
+  save(dir: string): Promise<NativeSaveResult>;
+  /** Verifies every block checksum of an opened memory not verified yet (MEMORY_CORRUPT names file and block). */
+  verify(): Promise<NativeVerifyResult>;
   /** Frees native memory; later calls throw DISPOSED. Idempotent. Rejects BUSY while an eval runs. */
   dispose(): void;
 }
@@ -147,6 +195,12 @@ export interface NativeSession {
 export interface NativeModel {
   info(): NativeModelInfo;
   createSession(options: NativeSessionOptions): NativeSession;
+  /**
+   * A session continuing from a saved memory (off the JS thread; block files are mapped, not read).
+   * Errors: FILE_NOT_FOUND (no folder), MEMORY_MISMATCH (format version, another model, other
+   * settings), MEMORY_CORRUPT (missing/truncated/altered files, bad manifest).
+   */
+  openSession(dir: string, options: NativeOpenOptions): Promise<NativeSession>;
   /** Frees the model once no session uses it; later calls throw DISPOSED. Idempotent. */
   dispose(): void;
 }

@@ -69,6 +69,11 @@ bool path_is_dir(const std::string & path) {
     return fs::is_directory(to_path(path), ec);
 }
 
+bool path_is_empty_dir(const std::string & path) {
+    std::error_code ec;
+    return fs::is_directory(to_path(path), ec) && fs::is_empty(to_path(path), ec) && !ec;
+}
+
 int64_t file_size_or_missing(const std::string & path) {
     std::error_code ec;
     const fs::file_status st = fs::status(to_path(path), ec);

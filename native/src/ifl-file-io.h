@@ -22,6 +22,7 @@ std::string path_parent(const std::string & path);     // "" for a bare name
 std::string path_filename(const std::string & path);   // last component (trailing separators ignored)
 bool        path_exists(const std::string & path);
 bool        path_is_dir(const std::string & path);
+bool        path_is_empty_dir(const std::string & path);
 // Size of a regular file; -1 if it does not exist.
 int64_t     file_size_or_missing(const std::string & path);
 // Reads a whole file of at most max_bytes (FILE_NOT_FOUND / IO_ERROR; larger files: IO_ERROR).

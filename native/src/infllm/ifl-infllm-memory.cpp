@@ -106,6 +106,18 @@ void infllm_memory::seal_blocks() {
     for (auto & L : layers_) L.seal_blocks();
 }
 
+void infllm_memory::append_kv_only(int64_t n, const float * k, const float * v) {
+    if (call_.active()) throw_error(status::invalid_argument, "append_kv_only: a call is in progress");
+    if (n < 1) return;
+    rope_.compute(layout_.rope, n_past_, n);
+    for (auto & L : layers_) {
+        L.begin(n_past_ + n);
+        L.append_tokens(n_past_, n, k, v, rope_);
+        for (int64_t a = n_past_; a < n_past_ + n; a += s_.chunk) L.append_global(std::min<int64_t>(a + s_.chunk, n_past_ + n));
+    }
+    n_past_ += n;
+}
+
 void infllm_memory::restore(int64_t n_past, const std::vector<infllm_layer_state> & layers) {
     if (call_.active()) throw_error(status::invalid_argument, "restore: a call is in progress");
     IFL_ASSERT((int)layers.size() == layout_.n_layer);
