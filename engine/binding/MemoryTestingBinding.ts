@@ -5,7 +5,7 @@
  * InfLLM state, used by the oracle tests. Never used by services.
  * @internal
  */
-import type { NativeInfllmSettings, NativeInfllmStorage } from './ModelBinding.js';
+import type { NativeInfllmSettings, NativeInfllmStorage, NativeKvType } from './ModelBinding.js';
 
 /** Shape of the attention layers a memory serves. */
 export interface MemoryLayout {
@@ -64,11 +64,15 @@ export interface InfllmBlockInfo {
   /** Token positions [begin, end). */
   begin: number;
   end: number;
-  /** Raw (un-rotated) keys, [nHeadKv, blockSize, headDim]. */
+  /** Raw (un-rotated) keys decoded to f32, [nHeadKv, blockSize, headDim]. */
   k: Float32Array;
-  /** [nHeadKv, blockSize, headDim]. */
+  /** Decoded to f32, [nHeadKv, blockSize, headDim]. */
   v: Float32Array;
-  /** Representative scores of the block's tokens when it was made, [nHead, blockSize]. */
+  /** Element type the block is stored in. */
+  kvType: NativeKvType;
+  /** True when the block's data is read from a mapped file (disk tier, opened memory). */
+  mapped: boolean;
+  /** Representative scores of the block's tokens when it was made, [nHead, blockSize]; kept for f32 RAM blocks only (else empty). */
   scores: Float32Array;
   /** Representative vector, [nHead * headDim]. */
   repr: Float32Array;
@@ -121,8 +125,10 @@ export interface KernelStage {
   kPos0?: number;
   dMin?: number;
   dMax?: number;
-  /** Also return the normalised probabilities summed over queries, [nHead, nKeys]. Default false. */
+  /** Also return the normalised probabilities summed over queries, [nHead, nKeys]. Default false (f32 stages only). */
   score?: boolean;
+  /** Store k/v as this type (encoded per key and kv head) before the kernel runs; default 'f32'. */
+  kvType?: NativeKvType;
 }
 
 export interface KernelProblem {
