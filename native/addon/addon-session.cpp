@@ -175,7 +175,14 @@ Napi::Promise start_eval(Napi::Env env, const Napi::Object & session, session_co
     auto a = std::make_shared<eval_args>(std::move(args));
     const int64_t n_vocab = core.ms->model->hparams().n_vocab;
     session_core * c = &core;
-    return promise_worker::start(
+    struct unbusy_on_throw {  // until the worker owns the busy flag
+        session_core * c;
+        bool armed = true;
+        ~unbusy_on_throw() {
+            if (armed) c->busy.store(false, std::memory_order_release);
+        }
+    } guard_busy{c};
+    Napi::Promise p = promise_worker::start(
         env, "eval",
         [c, a, out, abort, on_tensor, after_exec] {
             struct finish {  // runs however run_eval ends: the session is free again
@@ -189,6 +196,8 @@ Napi::Promise start_eval(Napi::Env env, const Napi::Object & session, session_co
             run_eval(*c, *a, *out, abort.get(), on_tensor.get());
         },
         [out, n_vocab](Napi::Env e) -> Napi::Value { return eval_output_to_js(e, *out, n_vocab); }, {session});
+    guard_busy.armed = false;
+    return p;
 }
 
 session_core & session_core_of(Napi::Env env, const Napi::Value & session) {
