@@ -1,4 +1,8 @@
 /** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
+import { extractSuite } from './extract.js';
+import { runKernelsBench } from './kernels.js';
+import { memoryBench } from './memoryBench.js';
+import { tokenizerSuite } from './tokenizerBench.js';
 
 /** What a suite returns: machine-readable data plus a Markdown table for the results folder. */
 export interface BenchResult {
@@ -14,4 +18,9 @@ export interface BenchSuite {
   run(): Promise<BenchResult>;
 }
 
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [
+  { name: 'kernels', run: runKernelsBench },
+  memoryBench,
+  tokenizerSuite,
+  extractSuite,
+];

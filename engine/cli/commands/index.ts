@@ -1,7 +1,9 @@
 /** Every `infllm` subcommand, in the order `infllm help` lists them. */
 import type { CliCommand } from '../types.js';
 import { detokenizeCommand } from './detokenize.js';
+import { extractCommand } from './extract.js';
 import { infoCommand } from './info.js';
+import { synthCommand } from './synth.js';
 import { tokenizeCommand } from './tokenize.js';
 
-export const commands: CliCommand[] = [infoCommand, tokenizeCommand, detokenizeCommand];
+export const commands: CliCommand[] = [infoCommand, tokenizeCommand, detokenizeCommand, extractCommand, synthCommand];
