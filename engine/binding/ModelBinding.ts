@@ -121,7 +121,8 @@ export interface NativeSession {
   /**
    * Runs one model call over `tokens` at positions [nPast, nPast + n). Rejects with CANCELLED if
    * `abort` fires (checked between layers); the session is then exactly as before the call.
-   * Rejects with BUSY if another eval of this session is running, INVALID_ARGUMENT for bad tokens or
+   * Rejects with BUSY if another eval of this session has not settled yet ("running" below means
+   * exactly that), INVALID_ARGUMENT for bad tokens or
    * options or a full context (the session is unchanged). Never throws synchronously.
    */
   eval(tokens: Int32Array, options: NativeEvalOptions, abort?: NativeAbort): Promise<NativeEvalResult>;

@@ -52,7 +52,7 @@ describe('session lifecycle', () => {
         console.log(err);
       })();`;
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
-    expect(r.stdout.trim()).toBe('BUSY');
+    expect(r.stdout.trim(), JSON.stringify([r.status, r.signal, r.stderr, r.error?.message])).toBe('BUSY');
     expect(r.status).toBe(0);
   });
 
