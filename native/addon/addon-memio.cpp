@@ -30,23 +30,62 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Runs exec on a worker while the session is marked busy (like start_eval).
+// A save / verify worker. Like the eval worker, `busy` is cleared on the JS thread when the
+// promise settles, so from JS the session is busy exactly until then.
+class session_job : public Napi::AsyncWorker {
+public:
+    session_job(Napi::Env env, const char * name, const Napi::Object & session, session_core & core,
+                std::function<void()> exec, promise_worker::done_fn done)
+        : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)), session_(Napi::Persistent(session)),
+          core_(core), exec_(std::move(exec)), done_(std::move(done)) {}
+
+    Napi::Promise promise() const { return deferred_.Promise(); }
+    void Execute() override {
+        if (!run_captured(exec_, code_, message_)) SetError(message_);
+    }
+    void OnOK() override {
+        Napi::Env env = Env();
+        Napi::HandleScope scope(env);
+        core_.busy.store(false, std::memory_order_release);
+        try {
+            deferred_.Resolve(guard(env, [&] { return done_(env); }));
+        } catch (const Napi::Error & e) {
+            deferred_.Reject(e.Value());
+        }
+    }
+    void OnError(const Napi::Error &) override {
+        Napi::Env env = Env();
+        Napi::HandleScope scope(env);
+        core_.busy.store(false, std::memory_order_release);
+        deferred_.Reject(make_error(env, code_, message_).Value());
+    }
+
+private:
+    Napi::Promise::Deferred deferred_;
+    Napi::ObjectReference   session_;  // keeps the session (and so core_) alive
+    session_core &          core_;
+    std::function<void()>   exec_;
+    promise_worker::done_fn done_;
+    ifl::status             code_ = ifl::status::ok;
+    std::string             message_;
+};
+
+// Runs exec on a worker while the session is marked busy.
 Napi::Promise start_job(Napi::Env env, const Napi::Object & session, session_core & core, const char * name,
                         std::function<void()> exec, promise_worker::done_fn done) {
     bool expected = false;
     if (!core.busy.compare_exchange_strong(expected, true, std::memory_order_acq_rel))
         ifl::throw_error(ifl::status::busy, "an eval or save of this session is running");
-    session_core * c = &core;
-    return promise_worker::start(
-        env, name,
-        [c, exec] {
-            struct finish {
-                session_core * c;
-                ~finish() { c->busy.store(false, std::memory_order_release); }
-            } fin{c};
-            exec();
-        },
-        std::move(done), {session});
+    session_job * w = nullptr;
+    try {
+        w = new session_job(env, name, session, core, std::move(exec), std::move(done));
+    } catch (...) {
+        core.busy.store(false, std::memory_order_release);
+        throw;
+    }
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
 }
 
 } // namespace
@@ -207,15 +246,9 @@ Napi::Value save_with_fault(const Napi::CallbackInfo & info) {
 
 void register_memio(Napi::Env env, Napi::Object exports) {
     exports.Set("memorySettingsHash", Napi::Function::New(env, settings_hash, "memorySettingsHash"));
-    Napi::Value t = exports.Get("_testing");
-    if (!t.IsObject()) {
-        t = Napi::Object::New(env);
-        exports.Set("_testing", t);
-    }
-    Napi::Object memio = Napi::Object::New(env);
+    Napi::Object memio = child_object(env, testing_object(env, exports), "memio");
     memio.Set("kvRoundTrip", Napi::Function::New(env, kv_round_trip, "kvRoundTrip"));
     memio.Set("saveWithFault", Napi::Function::New(env, save_with_fault, "saveWithFault"));
-    t.As<Napi::Object>().Set("memio", memio);
 }
 
 } // namespace
