@@ -32,6 +32,10 @@ export interface TestMemoryOptions {
   capacity?: number;
   /** Threads of the memory's compute pool (shared with its forks); default 1. */
   nThreads?: number;
+  /** InfLLM only: open the memory saved by TestMemory.save in this folder (settings must match). */
+  open?: string;
+  /** With `open`: verify every block at once (default: on first use). */
+  verifyAll?: boolean;
 }
 
 /** One retrieval decision (one execution chunk of one layer). */
@@ -106,6 +110,13 @@ export interface TestMemory {
   infllmRemScores(layer: number): Float32Array;
   /** Initial tokens' raw K and V, each [nHeadKv, initLen, headDim]. */
   infllmInit(layer: number): { k: Float32Array; v: Float32Array };
+  /**
+   * InfLLM: appends n tokens with keys/values k, v [n, nHeadKv, headDim] to every layer, with the
+   * bookkeeping of one call but without attention (representative scores stay 0). Benchmarks.
+   */
+  fillKv(k: Float32Array, v: Float32Array): void;
+  /** InfLLM: saves the memory (test identity, token history all 0) to `dir`, synchronously. */
+  save(dir: string): { bytes: number; files: number; linkedFiles: number };
 }
 
 /** One key group of the attention kernel; see native/src/cpu/ifl-attention.h. */

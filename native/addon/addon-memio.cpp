@@ -184,6 +184,31 @@ Napi::Promise model_open_session(Napi::Env env, model_area * area, std::shared_p
 
 namespace {
 
+ifl::memory_model_id test_identity(const ifl::attn_layout & layout) {
+    ifl::memory_model_id id;
+    id.fingerprint = "test-memory";
+    id.architecture = "test";
+    id.n_vocab = 1;
+    id.layout = layout;
+    return id;
+}
+
+} // namespace
+
+ifl::save_result test_memory_save(ifl::infllm_memory & mem, const std::string & dir) {
+    const std::vector<int32_t> tokens((size_t)mem.n_past(), 0);
+    ifl::save_options opt;
+    opt.engine_version = k_engine_version;
+    return ifl::infllm_save(mem, test_identity(mem.layout()), tokens.data(), (int64_t)tokens.size(), dir, opt);
+}
+
+std::unique_ptr<ifl::infllm_memory> test_memory_open(const std::string & dir, const ifl::attn_layout & layout,
+                                                     const ifl::open_options & opt) {
+    return ifl::infllm_open(dir, test_identity(layout), opt).mem;
+}
+
+namespace {
+
 // memorySettingsHash(settings) -> hex SHA-256 of the content settings (NativeInfllmSettings).
 Napi::Value settings_hash(const Napi::CallbackInfo & info) {
     return guard(info.Env(), [&]() -> Napi::Value {

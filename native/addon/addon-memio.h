@@ -11,6 +11,8 @@
 #include "addon-model.h"
 #include "addon-session.h"
 #include "infllm/ifl-infllm-manifest.h"
+#include "infllm/ifl-infllm-open.h"
+#include "infllm/ifl-infllm-save.h"
 
 namespace ifl_addon {
 
@@ -25,6 +27,13 @@ Napi::Promise session_verify(Napi::Env env, const Napi::Object & session, sessio
 // model.openSession(dir, options) -> Promise<NativeSession>.
 Napi::Promise model_open_session(Napi::Env env, model_area * area, std::shared_ptr<model_state> ms, std::string dir,
                                  const Napi::Value & options);
+
+// ---- test memories (binding._testing.memory, addon-memory.cpp) -----------------------------------
+// Saves / opens an InfLLM test memory under a fixed test identity (fingerprint "test-memory",
+// token history all 0): benchmarks and tests of the format without a model.
+ifl::save_result test_memory_save(ifl::infllm_memory & mem, const std::string & dir);
+std::unique_ptr<ifl::infllm_memory> test_memory_open(const std::string & dir, const ifl::attn_layout & layout,
+                                                     const ifl::open_options & opt);
 
 // ---- addon-session.cpp --------------------------------------------------------------------------
 // Wraps a ready core (from openSession) as a NativeSession.

@@ -19,7 +19,10 @@ void kv_encode_f16(const float * src, int d, uint16_t * dst) {
 
 float kv_encode_q8(const float * src, int d, int8_t * dst) {
     float amax = 0.0f;
-    for (int c = 0; c < d; ++c) amax = std::fmax(amax, std::fabs(src[c]));  // fmax ignores NaN
+    for (int c = 0; c < d; ++c) {
+        const float a = std::fabs(src[c]);
+        amax = a > amax ? a : amax;  // NaN compares false: ignored
+    }
     if (!(amax > 0.0f) || !std::isfinite(amax)) {
         // all zero (or non-finite keys, which the model never produces): store zeros
         std::memset(dst, 0, (size_t)d);
@@ -28,7 +31,7 @@ float kv_encode_q8(const float * src, int d, int8_t * dst) {
     const float inv = 127.0f / amax;
     for (int c = 0; c < d; ++c) {
         float q = std::nearbyint(src[c] * inv);  // round half to even (default rounding mode)
-        q = std::fmin(127.0f, std::fmax(-127.0f, q));
+        q = q > 127.0f ? 127.0f : (q < -127.0f ? -127.0f : q);
         dst[c] = (int8_t)q;
     }
     return amax / 127.0f;

@@ -153,7 +153,7 @@ int64_t infllm_layer::bytes_resident() const {
 
 int64_t infllm_layer::bytes_mapped() const { return blocks_.bytes_mapped() + reprs_.bytes_mapped(); }
 
-void infllm_layer::restore(const infllm_layer_state & st) {
+void infllm_layer::restore(const infllm_layer_state & st, const rope_table & rope) {
     const int64_t nb = (int64_t)st.blocks.size(), live = st.rem_end - st.rem_start, d = head_dim_;
     IFL_ASSERT(st.init_len >= 0 && st.init_len <= s_.n_init && live >= 0);
     IFL_ASSERT(st.rem_start == st.init_len + nb * s_.block_size);
@@ -162,8 +162,7 @@ void infllm_layer::restore(const infllm_layer_state & st) {
     const int64_t slack = std::max<int64_t>(256, s_.n_local / 8);
     const int64_t cap = std::max(live, (int64_t)s_.n_local + s_.block_size + s_.chunk) + slack;
     std::vector<float> kr((size_t)(n_head_kv_ * cap * d)), kt(kr.size()), vv(kr.size()), sc((size_t)(cap * n_head_));
-    rope_table rope;
-    rope.compute(rope_, st.rem_start, live);
+    IFL_ASSERT(rope.size() == live);
     for (int h = 0; h < n_head_kv_; ++h)
         for (int64_t t = 0; t < live; ++t) {
             const int64_t src = ((int64_t)h * live + t) * d, dst = ((int64_t)h * cap + t) * d;

@@ -82,8 +82,9 @@ public:
     // ---- saved memories ---------------------------------------------------------------------
     // Seals the current block segment (disk tier) so that the saved memory can link it.
     void seal_blocks() { writer_.seal(); }
-    // Replaces the state (outside any call); validates counts against the settings.
-    void restore(const infllm_layer_state & st);
+    // Replaces the state (outside any call). `rope`: angles of positions [st.rem_start, st.rem_end)
+    // (shared by all layers; the remainder's keys are rotated again with them).
+    void restore(const infllm_layer_state & st, const rope_table & rope);
 
 private:
     int64_t idx(int64_t pos) const { return pos - buf_pos0_; }

@@ -121,7 +121,14 @@ void infllm_memory::append_kv_only(int64_t n, const float * k, const float * v) 
 void infllm_memory::restore(int64_t n_past, const std::vector<infllm_layer_state> & layers) {
     if (call_.active()) throw_error(status::invalid_argument, "restore: a call is in progress");
     IFL_ASSERT((int)layers.size() == layout_.n_layer);
-    for (size_t il = 0; il < layers.size(); ++il) layers_[il].restore(layers[il]);
+    // Every layer's remainder spans the same positions: one angle table for all of them.
+    rope_table rope;
+    for (size_t il = 0; il < layers.size(); ++il) {
+        const infllm_layer_state & st = layers[il];
+        if (il == 0 || st.rem_start != layers[il - 1].rem_start || st.rem_end != layers[il - 1].rem_end)
+            rope.compute(layout_.rope, st.rem_start, st.rem_end - st.rem_start);
+        layers_[il].restore(st, rope);
+    }
     n_past_ = n_past;
 }
 
