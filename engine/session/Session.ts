@@ -166,6 +166,8 @@ export class Session {
       throw err;
     }
     try {
+      // Disposal may have begun between the grant and this continuation.
+      if (this.guard.disposed) throw this.guard.error();
       return await fn();
     } finally {
       release();
