@@ -25,6 +25,7 @@ export interface ResolvedGenerateOptions {
   signal?: AbortSignal;
   stopOnAbort: boolean;
   onToken?: (event: TokenEvent) => void;
+  onProgress?: (fraction: number) => void;
   trace: boolean;
   logprobs: boolean;
   topLogits: number;
@@ -46,6 +47,7 @@ export function resolveGenerateOptions(o: GenerateOptions = {}): ResolvedGenerat
   if (!Number.isInteger(k) || k < 0) throw invalid(`topLogits must be an integer >= 0 (got ${String(o.topLogits)})`);
   if (o.stop !== undefined && !Array.isArray(o.stop)) throw invalid('stop must be an array of strings');
   if (o.onToken !== undefined && typeof o.onToken !== 'function') throw invalid('onToken must be a function');
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw invalid('onProgress must be a function');
   const stop = [...(o.stop ?? [])];
   new StopMatcher(stop); // validates the strings
   return {
@@ -56,6 +58,7 @@ export function resolveGenerateOptions(o: GenerateOptions = {}): ResolvedGenerat
     signal: o.signal,
     stopOnAbort: o.stopOnAbort ?? false,
     onToken: o.onToken,
+    onProgress: o.onProgress,
     trace: o.trace ?? false,
     logprobs: o.logprobs ?? false,
     topLogits: k,
@@ -89,11 +92,13 @@ export class Generation {
 
   async run(): Promise<GenerateResult> {
     const trace = this.o.trace && this.core.config.attention === 'infllm';
+    const onProgress = this.o.onProgress;
+    const prefill = { splitLast: this.o.splitLast, onCall: onProgress && ((done: number, total: number) => onProgress(done / total)) };
     if (this.o.maxTokens === 0) {
-      this.prefillMs = (await this.core.feed(this.prompt, { logits: 'none', trace }, this.abort, { splitLast: this.o.splitLast })).ms;
+      this.prefillMs = (await this.core.feed(this.prompt, { logits: 'none', trace }, this.abort, prefill)).ms;
       return this.result('length');
     }
-    let fed = await this.core.feed(this.prompt, this.evalOptions(0, trace), this.abort, { splitLast: this.o.splitLast });
+    let fed = await this.core.feed(this.prompt, this.evalOptions(0, trace), this.abort, prefill);
     this.prefillMs = fed.ms;
     this.prefillRetrieval = fed.records;
     for (let index = 0; ; index++) {

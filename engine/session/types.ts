@@ -79,6 +79,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Abort resolves with the text so far and stopReason 'abort' instead of rejecting with the signal's reason [false]. */
   stopOnAbort?: boolean;
+  /** Prefill progress: fraction of the prompt fed, after each call, ending at 1. An exception from it ends the generation. */
+  onProgress?: (fraction: number) => void;
   /** Called for every token, in order, before the next model call. An exception from it ends the generation with that error. */
   onToken?: (event: TokenEvent) => void;
   /** Record InfLLM retrieval (TokenEvent.retrieval, GenerateResult.prefillRetrieval) [false]. */

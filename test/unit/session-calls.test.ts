@@ -19,6 +19,9 @@ describe('prefill calls', () => {
     expect(binding.evals.map((e) => e.tokens.length)).toEqual([4, 4, 2, 1, 1]);
     expect(binding.evals.map((e) => e.options.sample !== undefined)).toEqual([false, false, true, true, true]);
     expect(binding.evals.flatMap((e) => e.tokens).slice(0, 10)).toEqual(range(10));
+    const progress: number[] = [];
+    await model.createSession({ maxCallTokens: 4 }).generate(range(10), { maxTokens: 2, onProgress: (f) => progress.push(f) });
+    expect(progress).toEqual([0.4, 0.8, 1]);
   });
 
   it('InfLLM: calls are multiples of the chunk; splitLast feeds the last prompt token alone', async () => {
