@@ -1,4 +1,6 @@
 /** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
+import { extractSuite } from './extract.js';
+import { tokenizerSuite } from './tokenizerBench.js';
 
 /** What a suite returns: machine-readable data plus a Markdown table for the results folder. */
 export interface BenchResult {
@@ -14,4 +16,4 @@ export interface BenchSuite {
   run(): Promise<BenchResult>;
 }
 
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [tokenizerSuite, extractSuite];

@@ -8,6 +8,7 @@
  */
 import { Template } from '@huggingface/jinja';
 import { EngineError } from '../errors.js';
+import type { Tokenizer } from './tokenizer/Tokenizer.js';
 
 /** One chat turn. */
 export interface ChatMessage {
@@ -94,4 +95,22 @@ export function renderChat(template: string | undefined, options: RenderChatOpti
   } catch (err) {
     throw templateError('failed', err);
   }
+}
+
+/**
+ * Renders a chat prompt for a model: its own template, or the fallback its vocabulary calls for,
+ * with its BOS/EOS texts. Tokenize the result with parseSpecial so the markers become control tokens.
+ */
+export function renderChatForModel(
+  tokenizer: Tokenizer,
+  messages: readonly ChatMessage[],
+  options: Pick<RenderChatOptions, 'addGenerationPrompt' | 'variables'> = {},
+): string {
+  return renderChat(tokenizer.chatTemplate, {
+    ...options,
+    messages,
+    bosToken: tokenizer.bos !== null ? tokenizer.tokenText(tokenizer.bos) : '',
+    eosToken: tokenizer.eos !== null ? tokenizer.tokenText(tokenizer.eos) : '',
+    fallback: fallbackStyleFor(tokenizer),
+  });
 }

@@ -1,9 +1,10 @@
 /** Every `infllm` subcommand, in the order `infllm help` lists them. */
 import type { CliCommand } from '../types.js';
 import { detokenizeCommand } from './detokenize.js';
+import { extractCommand } from './extract.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
 import { tokenizeCommand } from './tokenize.js';
 
-export const commands: CliCommand[] = [infoCommand, tokenizeCommand, detokenizeCommand, logitsCommand, generateCommand];
+export const commands: CliCommand[] = [infoCommand, tokenizeCommand, detokenizeCommand, extractCommand, logitsCommand, generateCommand];

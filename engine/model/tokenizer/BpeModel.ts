@@ -76,7 +76,7 @@ export class BpeModel {
       next[i] = i + 1 < n ? i + 1 : -1;
     }
     const heap = new BinaryHeap<Bigram>((a, b) => a.rank < b.rank || (a.rank === b.rank && a.left < b.left));
-    const text = (i: number) => word.substr(start[i], len[i]);
+    const text = (i: number) => word.substring(start[i], start[i] + len[i]);
     const addBigram = (left: number, right: number) => {
       if (left < 0 || right < 0) return;
       const l = text(left);
@@ -98,6 +98,13 @@ export class BpeModel {
       addBigram(left, next[left]);
     }
 
+    return this.emit(word, start, len);
+  }
+
+  /** Ids of the final symbols [start, len) of `word` (len 0 = merged away). */
+  private emit(word: string, start: Int32Array, len: Int32Array): WordTokens {
+    const n = word.length;
+    const text = (i: number) => word.substring(start[i], start[i] + len[i]);
     const ids: number[] = [];
     const byteStarts: number[] = [];
     for (let i = 0; i < n; i++) {

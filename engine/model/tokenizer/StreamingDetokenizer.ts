@@ -6,7 +6,7 @@
  * Tokenizer.decode() of the same ids (same leading-space removal, same clean-up).
  */
 import { cleanSpaces, isCleanAnchor } from './cleanSpaces.js';
-import type { LlamaTokenizer } from './Tokenizer.js';
+import type { Tokenizer } from './Tokenizer.js';
 
 /**
  * Raw bytes at the end of the buffer whose cleaned form may still change: each of the clean-up's
@@ -41,7 +41,7 @@ export class StreamingDetokenizer {
   private pendingEos = false;
 
   constructor(
-    private readonly tokenizer: LlamaTokenizer,
+    private readonly tokenizer: Tokenizer,
     options: StreamingDetokenizerOptions = {},
   ) {
     this.skipSpecial = options.skipSpecial ?? false;

@@ -38,6 +38,8 @@ export interface EncodedText {
 
 /** A model's tokenizer. */
 export interface Tokenizer {
+  /** Everything read from the GGUF (token texts, types, flags, special ids). */
+  readonly data: TokenizerData;
   readonly kind: TokenizerKind;
   readonly vocabSize: number;
   readonly bos: number | null;
@@ -47,6 +49,8 @@ export interface Tokenizer {
   readonly addBos: boolean;
   /** Control, user-defined and unknown tokens (the texts parseSpecial recognises), longest first. */
   readonly specialTokens: readonly SpecialToken[];
+  /** The model's Jinja chat template (GGUF tokenizer.chat_template), if it has one. */
+  readonly chatTemplate: string | undefined;
   encode(text: string, options?: EncodeOptions): number[];
   encodeWithOffsets(text: string, options?: EncodeOptions): EncodedText;
   /** Text of `ids`. skipSpecial (default false) renders control tokens as nothing and drops a leading BOS. */
@@ -77,6 +81,7 @@ export class LlamaTokenizer implements Tokenizer {
   readonly eot: number | null;
   readonly addBos: boolean;
   readonly specialTokens: readonly SpecialToken[];
+  readonly chatTemplate: string | undefined;
   private readonly tokenToId: ReadonlyMap<string, number>;
   private readonly eog: Set<number>;
   private readonly pieces: PieceTable;
@@ -92,6 +97,7 @@ export class LlamaTokenizer implements Tokenizer {
     this.eos = data.eos;
     this.eot = data.eot;
     this.addBos = data.addBos;
+    this.chatTemplate = data.chatTemplate;
     this.tokenToId = data.tokenToId;
     this.eog = new Set(data.eogIds);
     this.pieces = new PieceTable(data);

@@ -96,11 +96,53 @@ function kindOf(model: string): TokenizerKind {
   throw new EngineError('TOKENIZER_ERROR', `unsupported tokenizer model "${model}" (supported: llama, gpt2, bert)`);
 }
 
+type SpecialName = 'bos' | 'eos' | 'eot' | 'eom' | 'unk' | 'sep' | 'pad' | 'mask';
+type SpecialIds = Record<SpecialName, number | null>;
+
 /** llama.cpp's default special ids per vocabulary kind. */
-function defaultIds(kind: TokenizerKind) {
-  if (kind === 'spm') return { bos: 1, eos: 2, unk: 0, sep: null, pad: null, mask: null };
-  if (kind === 'wpm') return { bos: 101, eos: null, unk: 100, sep: 102, pad: 0, mask: 103 };
-  return { bos: 11, eos: 11, unk: null, sep: null, pad: null, mask: null };
+function defaultIds(kind: TokenizerKind): SpecialIds {
+  const none = { eot: null, eom: null };
+  if (kind === 'spm') return { bos: 1, eos: 2, unk: 0, sep: null, pad: null, mask: null, ...none };
+  if (kind === 'wpm') return { bos: 101, eos: null, unk: 100, sep: 102, pad: 0, mask: 103, ...none };
+  return { bos: 11, eos: 11, unk: null, sep: null, pad: null, mask: null, ...none };
+}
+
+const SPECIAL_KEYS: [SpecialName, string][] = [
+  ['bos', 'tokenizer.ggml.bos_token_id'],
+  ['eos', 'tokenizer.ggml.eos_token_id'],
+  ['eot', 'tokenizer.ggml.eot_token_id'],
+  ['eom', 'tokenizer.ggml.eom_token_id'],
+  ['unk', 'tokenizer.ggml.unknown_token_id'],
+  ['sep', 'tokenizer.ggml.seperator_token_id'],
+  ['pad', 'tokenizer.ggml.padding_token_id'],
+  ['mask', 'tokenizer.ggml.mask_token_id'],
+];
+
+/** Special ids: defaults, then the keys; defaults outside the vocabulary are disabled, keys outside it ignored. */
+function readSpecialIds(md: GgufMetadata, kind: TokenizerKind, n: number, noBos: boolean): SpecialIds {
+  const ids = defaultIds(kind);
+  if (noBos) ids.bos = null;
+  for (const [name, key] of SPECIAL_KEYS) {
+    let v = optId(md, key);
+    if (v === undefined && name === 'bos' && kind === 'wpm') v = optId(md, 'tokenizer.ggml.cls_token_id');
+    const current = ids[name];
+    if (current !== null && current >= n) ids[name] = null;
+    if (v !== undefined && v >= 0 && v < n) ids[name] = v;
+  }
+  return ids;
+}
+
+/** Vocabulary flags: per kind, then per pre-tokenizer (BPE), then explicit keys. */
+function readFlags(md: GgufMetadata, kind: TokenizerKind, pre: string) {
+  const flags = { addBos: kind !== 'bpe', addEos: false, addSpacePrefix: kind === 'spm', cleanSpaces: kind !== 'spm', ignoreMerges: false, noBos: false };
+  if (kind === 'bpe') Object.assign(flags, preTokenizerFlags(pre));
+  return {
+    ...flags,
+    addSpacePrefix: mdBool(md, 'tokenizer.ggml.add_space_prefix', flags.addSpacePrefix),
+    removeExtraWhitespaces: mdBool(md, 'tokenizer.ggml.remove_extra_whitespaces', false),
+    addBos: mdBool(md, 'tokenizer.ggml.add_bos_token', flags.addBos),
+    addEos: mdBool(md, 'tokenizer.ggml.add_eos_token', flags.addEos),
+  };
 }
 
 function readTokens(md: GgufMetadata): { tokens: string[]; tokenToId: Map<string, number>; maxTokenLen: number } {
@@ -132,52 +174,14 @@ export function tokenizerDataFromMetadata(md: GgufMetadata): TokenizerData {
   const attrs = new Uint16Array(n);
   for (let i = 0; i < n; i++) attrs[i] = attrOfType(tokenTypes[i]);
 
-  let merges: string[] = [];
-  if (kind === 'bpe') {
-    merges = mdStringArray(md, 'tokenizer.ggml.merges');
-  }
-
-  // Flags: per kind, then per pre-tokenizer (BPE), then explicit keys.
-  const flags = { addBos: kind !== 'bpe', addEos: false, addSpacePrefix: kind === 'spm', cleanSpaces: kind !== 'spm', ignoreMerges: false };
-  const ids: Record<'bos' | 'eos' | 'unk' | 'sep' | 'pad' | 'mask', number | null> = defaultIds(kind);
-  if (kind === 'bpe') {
-    const p = preTokenizerFlags(pre);
-    flags.cleanSpaces = p.cleanSpaces;
-    flags.ignoreMerges = p.ignoreMerges;
-    flags.addBos = p.addBos;
-    if (p.noBos) ids.bos = null;
-  }
-  flags.addSpacePrefix = mdBool(md, 'tokenizer.ggml.add_space_prefix', flags.addSpacePrefix);
-  const removeExtraWhitespaces = mdBool(md, 'tokenizer.ggml.remove_extra_whitespaces', false);
-
-  const special = { eot: null as number | null, eom: null as number | null };
-  const keyed: [keyof typeof ids | 'eot' | 'eom', string][] = [
-    ['bos', 'tokenizer.ggml.bos_token_id'],
-    ['eos', 'tokenizer.ggml.eos_token_id'],
-    ['eot', 'tokenizer.ggml.eot_token_id'],
-    ['eom', 'tokenizer.ggml.eom_token_id'],
-    ['unk', 'tokenizer.ggml.unknown_token_id'],
-    ['sep', 'tokenizer.ggml.seperator_token_id'],
-    ['pad', 'tokenizer.ggml.padding_token_id'],
-    ['mask', 'tokenizer.ggml.mask_token_id'],
-  ];
-  for (const [name, key] of keyed) {
-    let v = optId(md, key);
-    if (v === undefined && name === 'bos' && kind === 'wpm') v = optId(md, 'tokenizer.ggml.cls_token_id');
-    const target = name === 'eot' || name === 'eom' ? special : ids;
-    const current = (target as Record<string, number | null>)[name];
-    // A default outside the vocabulary is disabled; an explicit id outside it is ignored.
-    if (current !== null && current >= n) (target as Record<string, number | null>)[name] = null;
-    if (v !== undefined && v >= 0 && v < n) (target as Record<string, number | null>)[name] = v;
-  }
-  flags.addBos = mdBool(md, 'tokenizer.ggml.add_bos_token', flags.addBos);
-  flags.addEos = mdBool(md, 'tokenizer.ggml.add_eos_token', flags.addEos);
+  const merges = kind === 'bpe' ? mdStringArray(md, 'tokenizer.ggml.merges') : [];
+  const { noBos, ...flags } = readFlags(md, kind, pre);
+  const ids = readSpecialIds(md, kind, n, noBos);
   if (flags.addBos && ids.bos === null) throw bad('tokenizer.ggml.add_bos_token is true, but there is no BOS token');
   if (flags.addEos && ids.eos === null) throw bad('tokenizer.ggml.add_eos_token is true, but there is no EOS token');
 
   const modelName = mdString(md, 'general.name', '');
-  const detected = { ...special, eos: ids.eos };
-  const eog = applyAttrFixups(tokenToId, attrs, detected, { modelName, pre });
+  const eog = applyAttrFixups(tokenToId, attrs, ids, { modelName, pre });
   const chatTemplate = mdHas(md, 'tokenizer.chat_template') ? mdString(md, 'tokenizer.chat_template') : undefined;
 
   return {
@@ -191,11 +195,8 @@ export function tokenizerDataFromMetadata(md: GgufMetadata): TokenizerData {
     attrs,
     merges,
     ...ids,
-    eot: detected.eot,
-    eom: detected.eom,
     eogIds: [...eog].sort((a, b) => a - b),
     ...flags,
-    removeExtraWhitespaces,
     maxTokenLen,
     modelName,
     ...(chatTemplate !== undefined ? { chatTemplate } : {}),

@@ -61,7 +61,17 @@ export function wpmWords(text: string, start: number, end: number): Word[] {
   return words;
 }
 
+const CACHE_LIMIT = 100_000;
+
+/** Pieces of one word: ids and, for each, the index in the word where it starts. */
+interface WordPieces {
+  ids: number[];
+  starts: number[];
+}
+
 export class WpmModel {
+  private readonly cache = new Map<string, WordPieces>();
+
   /**
    * @param maxTokenLen longest token in UTF-8 bytes (bounds the candidate length)
    */
@@ -74,30 +84,44 @@ export class WpmModel {
   /** Tokenizes `text[start, end)`; appends ids and the UTF-16 index in `text` where each starts. */
   encode(text: string, start: number, end: number, ids: number[], starts: number[]): void {
     for (const word of wpmWords(text, start, end)) {
-      const w = '\u2581' + word.text;
-      const n = w.length;
-      const first = ids.length;
-      for (let i = 0; i < n; ) {
-        let j = Math.min(n, i + this.maxTokenLen + 1);
-        let id: number | undefined;
-        for (; j > i; j--) {
-          id = this.tokenToId.get(w.substring(i, j));
-          if (id !== undefined) break;
-        }
-        if (id === undefined) {
-          // No piece fits here: the whole word is unknown.
-          ids.length = first;
-          starts.length = first;
-          break;
-        }
-        ids.push(id);
-        starts.push(word.origins[Math.max(0, i - 1)]);
-        i = j;
+      let pieces = this.cache.get(word.text);
+      if (!pieces) {
+        pieces = this.pieces(word.text);
+        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+        this.cache.set(word.text, pieces);
       }
-      if (ids.length === first && this.unk !== null) {
-        ids.push(this.unk);
-        starts.push(word.origins[0]);
+      for (let k = 0; k < pieces.ids.length; k++) {
+        ids.push(pieces.ids[k]);
+        starts.push(word.origins[pieces.starts[k]]);
       }
     }
+  }
+
+  /** Greedy longest-match of "▁" + word; the whole word is [UNK] when a position has no piece. */
+  private pieces(word: string): WordPieces {
+    const w = '\u2581' + word;
+    const n = w.length;
+    const out: WordPieces = { ids: [], starts: [] };
+    for (let i = 0; i < n; ) {
+      let j = Math.min(n, i + this.maxTokenLen + 1);
+      let id: number | undefined;
+      for (; j > i; j--) {
+        id = this.tokenToId.get(w.substring(i, j));
+        if (id !== undefined) break;
+      }
+      if (id === undefined) {
+        out.ids.length = 0;
+        out.starts.length = 0;
+        break;
+      }
+      out.ids.push(id);
+      out.starts.push(Math.max(0, i - 1)); // index in `word` (the ▁ maps to the first character)
+      i = j;
+    }
+    if (out.ids.length === 0 && this.unk !== null) {
+      out.ids.push(this.unk);
+      out.starts.push(0);
+    }
+    return out;
   }
 }

@@ -64,11 +64,6 @@ export function cptFlags(cp: number): number {
   return f;
 }
 
-/** True for White_Space code points. */
-export function isWhitespace(cp: number): boolean {
-  return (cptFlags(cp) & WHITESPACE) !== 0;
-}
-
 /** llama.cpp's unicode_cpts_normalize_nfd for one code point: the first code point of its NFD form. */
 export function nfdFirst(cp: number): number {
   if (cp < 0xc0) return cp;
@@ -84,26 +79,6 @@ export function toLowerCp(cp: number): number {
 /** Number of UTF-8 bytes of a code point. */
 export function utf8Len(cp: number): number {
   return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-}
-
-/** Writes the UTF-8 bytes of `cp` into `out` at `pos`; returns the new position. */
-export function writeUtf8(cp: number, out: Uint8Array, pos: number): number {
-  if (cp < 0x80) {
-    out[pos++] = cp;
-  } else if (cp < 0x800) {
-    out[pos++] = 0xc0 | (cp >> 6);
-    out[pos++] = 0x80 | (cp & 0x3f);
-  } else if (cp < 0x10000) {
-    out[pos++] = 0xe0 | (cp >> 12);
-    out[pos++] = 0x80 | ((cp >> 6) & 0x3f);
-    out[pos++] = 0x80 | (cp & 0x3f);
-  } else {
-    out[pos++] = 0xf0 | (cp >> 18);
-    out[pos++] = 0x80 | ((cp >> 12) & 0x3f);
-    out[pos++] = 0x80 | ((cp >> 6) & 0x3f);
-    out[pos++] = 0x80 | (cp & 0x3f);
-  }
-  return pos;
 }
 
 /**
