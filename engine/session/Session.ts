@@ -59,8 +59,8 @@ export class Session {
   generate(prompt: number[] | string, options: GenerateOptions = {}): Promise<GenerateResult> {
     this.guard.check();
     const o = resolveGenerateOptions(options);
-    const tokens = this.toTokens(prompt);
-    return this.guard.run(() => this.queued(o.signal, o.stopOnAbort, () => this.runGeneration(tokens, o)));
+    const tokens = this.promptTokens(prompt);
+    return this.guard.run(() => this.queued(o.signal, o.stopOnAbort, () => this.runGeneration(tokens(), o)));
   }
 
   /**
@@ -70,9 +70,9 @@ export class Session {
   generateStream(prompt: number[] | string, options: Omit<GenerateOptions, 'onToken'> = {}): TokenStream {
     this.guard.check();
     const o = resolveGenerateOptions(options);
-    const tokens = this.toTokens(prompt);
+    const tokens = this.promptTokens(prompt);
     return createTokenStream((onToken, stop) =>
-      this.guard.run(() => this.queued(o.signal, o.stopOnAbort, () => this.runGeneration(tokens, { ...o, onToken }, stop))),
+      this.guard.run(() => this.queued(o.signal, o.stopOnAbort, () => this.runGeneration(tokens(), { ...o, onToken }, stop))),
     );
   }
 
@@ -83,7 +83,7 @@ export class Session {
    */
   evaluate(tokens: number[], options: EvaluateOptions = {}): Promise<EvaluateResult> {
     this.guard.check();
-    const ids = this.toTokens(tokens);
+    const ids = this.promptTokens(tokens)();
     const { logits = 'last', signal, onProgress, trace = false, splitLast = false } = options;
     if (logits !== 'last' && logits !== 'none') throw new EngineError('INVALID_ARGUMENT', `logits must be 'last' or 'none' (got ${String(logits)})`);
     return this.guard.run(() =>
@@ -209,20 +209,26 @@ export class Session {
     }
   }
 
-  /** Token ids of a prompt, validated; text gets BOS only when the session is empty. */
-  private toTokens(prompt: number[] | string): number[] {
+  /**
+   * The prompt's token ids, as a function to call when the operation runs: ids are validated now;
+   * text is tokenized then, with BOS only if the session is empty at that moment.
+   */
+  private promptTokens(prompt: number[] | string): () => number[] {
     const { tokenizer, nVocab } = this.core;
     if (typeof prompt === 'string') {
-      const empty = this.core.nPast === 0 && this.core.pending.length === 0;
-      const ids = tokenizer.encode(prompt, { addSpecial: empty });
-      // A template that prints the BOS text already gave us one BOS.
-      if (empty && ids.length >= 2 && ids[0] === tokenizer.bos && ids[1] === tokenizer.bos) ids.shift();
-      return ids;
+      return () => {
+        const empty = this.core.nPast === 0 && this.core.pending.length === 0;
+        const ids = tokenizer.encode(prompt, { addSpecial: empty });
+        // A template that prints the BOS text already gave us one BOS.
+        if (empty && ids.length >= 2 && ids[0] === tokenizer.bos && ids[1] === tokenizer.bos) ids.shift();
+        return ids;
+      };
     }
     if (!Array.isArray(prompt)) throw new EngineError('INVALID_ARGUMENT', 'the prompt must be a string or an array of token ids');
     const bad = prompt.findIndex((id) => typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= nVocab);
     if (bad >= 0) throw new EngineError('INVALID_ARGUMENT', `token ${bad} of the prompt (${String(prompt[bad])}) is not an id in [0, ${nVocab})`);
-    return [...prompt];
+    const ids = [...prompt];
+    return () => ids;
   }
 }
 

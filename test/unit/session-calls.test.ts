@@ -62,6 +62,11 @@ describe('prefill calls', () => {
     await session.clear();
     await session.generate('<s>Hello', { maxTokens: 1 });
     expect(binding.evals.at(-1)?.tokens).toEqual([BOS, w('▁Hello')]);
+    // Queued text prompts are tokenized when they run: only the first gets BOS.
+    const fresh = model.createSession();
+    binding.evals.length = 0;
+    await Promise.all([fresh.generate('Hello', { maxTokens: 1 }), fresh.generate('Hello', { maxTokens: 1 })]);
+    expect(binding.evals.map((e) => e.tokens)).toEqual([[BOS, w('▁Hello')], [w('▁a'), w('▁Hello')]]);
   });
 
   it('full attention stops with "length" when the context is full, and refuses prompts that do not fit', async () => {
