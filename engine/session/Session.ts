@@ -126,11 +126,10 @@ export class Session {
     );
   }
 
-  /** Tokens held, tokens pending, and memory use. */
+  /** Tokens held, tokens pending, and memory use (while a model call runs: as before that call). Never BUSY. */
   stats(): SessionStats {
     this.guard.check();
-    const s = wrapNative(() => this.core.native.stats());
-    return { nPast: this.core.nPast, pending: [...this.core.pending], nBlocks: s.nBlocks, bytesResident: s.bytesResident, bytesMapped: s.bytesMapped };
+    return { nPast: this.core.nPast, pending: [...this.core.pending], ...this.core.memoryStats() };
   }
 
   /**

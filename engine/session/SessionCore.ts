@@ -53,6 +53,19 @@ export class SessionCore {
     this.pending = [...state.pending];
   }
 
+  /** True while a native eval of this session runs (the native session then refuses stats, fork, clear). */
+  private evalRunning = false;
+  private lastStats = { nBlocks: 0, bytesResident: 0, bytesMapped: 0 };
+
+  /** Memory use of the native session; while an eval runs, the value from before it. */
+  memoryStats(): { nBlocks: number; bytesResident: number; bytesMapped: number } {
+    if (!this.evalRunning) {
+      const s = wrapNative(() => this.native.stats());
+      this.lastStats = { nBlocks: s.nBlocks, bytesResident: s.bytesResident, bytesMapped: s.bytesMapped };
+    }
+    return { ...this.lastStats };
+  }
+
   /** True when the session cannot take its pending tokens any more (full attention at capacity). */
   atCapacity(): boolean {
     return this.config.nCtx !== undefined && this.nPast + this.pending.length > this.config.nCtx;
@@ -94,10 +107,16 @@ export class SessionCore {
         // [calls[c]] token ids of this call
         const ids = Int32Array.from(input.slice(done, done + calls[c]));
         const t0 = performance.now();
-        result = await wrapNativeAsync(this.native.eval(ids, opts, abort));
+        this.evalRunning = true;
+        try {
+          result = await wrapNativeAsync(this.native.eval(ids, opts, abort));
+        } finally {
+          this.evalRunning = false;
+        }
         ms += performance.now() - t0;
         done += calls[c];
         this.nPast = wrapNative(() => this.native.nPast());
+        this.memoryStats(); // refreshes the value reported while the next call runs
         if (result.trace) records.push(...retrievalRecords(result.trace, this.blockRange));
         options.onCall?.(done, input.length);
       }

@@ -148,6 +148,7 @@ export class FakeSession implements NativeSession {
 
   fork(): NativeSession {
     if (this.disposed) throw nativeError('DISPOSED', 'session has been disposed');
+    if (this.busy) throw nativeError('BUSY', 'an eval of this session is running');
     const s = this.binding.newSession(this.options);
     s.history = [...this.history];
     return s;
@@ -155,11 +156,13 @@ export class FakeSession implements NativeSession {
 
   clear(): void {
     if (this.disposed) throw nativeError('DISPOSED', 'session has been disposed');
+    if (this.busy) throw nativeError('BUSY', 'an eval of this session is running');
     this.history = [];
   }
 
   stats() {
     if (this.disposed) throw nativeError('DISPOSED', 'session has been disposed');
+    if (this.busy) throw nativeError('BUSY', 'an eval of this session is running');
     return { nTokens: this.history.length, nBlocks: 0, bytesResident: this.history.length * 16, bytesMapped: 0 };
   }
 

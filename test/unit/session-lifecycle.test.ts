@@ -33,6 +33,17 @@ describe('queueing', () => {
     expect([...binding.sessions[0].history, ...st.pending]).toEqual(expected);
   });
 
+  it('stats() works at any time: during a model call it reports the state before the call', async () => {
+    const seen: { nPast: number; bytesResident: number }[] = [];
+    let session!: Session;
+    const { model } = await fakeModel({ next: rule, onLayer: ({ layer }) => layer === 0 && seen.push(session.stats()) });
+    session = model.createSession({ maxCallTokens: 4 });
+    await session.generate(prompt, { maxTokens: 2, onToken: () => seen.push(session.stats()) });
+    expect(seen.map((s) => s.nPast)).toEqual([0, 4, 8, 10, 10, 11]);
+    // The fake reports 16 bytes per token; during a call the value from before it.
+    expect(seen.map((s) => s.bytesResident)).toEqual([0, 64, 128, 160, 160, 176]);
+  });
+
   it('fork and clear wait for the running generation', async () => {
     const { model, binding } = await fakeModel({ next: rule });
     const session = model.createSession();
