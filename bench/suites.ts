@@ -1,5 +1,6 @@
 /** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
 import { extractSuite } from './extract.js';
+import { memoryBench } from './memoryBench.js';
 import { tokenizerSuite } from './tokenizerBench.js';
 
 /** What a suite returns: machine-readable data plus a Markdown table for the results folder. */
@@ -16,4 +17,4 @@ export interface BenchSuite {
   run(): Promise<BenchResult>;
 }
 
-export const suites: BenchSuite[] = [tokenizerSuite, extractSuite];
+export const suites: BenchSuite[] = [tokenizerSuite, extractSuite, memoryBench];

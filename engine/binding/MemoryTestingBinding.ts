@@ -134,6 +134,8 @@ export interface KernelProblem {
   scale?: number;
   /** Default 1. */
   nThreads?: number;
+  /** Let score stages of small problems reuse the main pass's logits (default true); false recomputes them. */
+  keepLogits?: boolean;
   stages: KernelStage[];
 }
 

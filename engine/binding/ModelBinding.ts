@@ -136,3 +136,41 @@ export interface ModelBinding {
   /** Maps and validates a GGUF model off the JS thread. Errors: FILE_*, GGUF_*, UNSUPPORTED_*, MISSING_TENSOR, BAD_TENSOR_SHAPE, BAD_METADATA, CANCELLED. */
   modelLoad(path: string, options?: NativeModelLoadOptions, abort?: NativeAbort): Promise<NativeModel>;
 }
+
+/** What {@link ModelTestingBinding} `evalTensors` reports: one named intermediate tensor. */
+export type TensorWatcher = (name: string, layer: number, data: Float32Array, shape: number[]) => void;
+
+/**
+ * Test-only exports of native/addon/addon-model-testing.cpp: `binding._testing.model`.
+ * @internal
+ */
+export interface ModelTestingBinding {
+  _testing: {
+    model: {
+      /**
+       * The native sampler on caller-given logits. `history`: tokens seen so far (penalties);
+       * `stream`: the RNG stream, i.e. the absolute position of the sampled token in an eval.
+       * ids/probs: the final candidates in ascending id order and their probabilities (empty for greedy).
+       */
+      sample(
+        logits: Float32Array,
+        params: NativeSamplingParams,
+        history: Int32Array,
+        stream: number,
+      ): { token: number; ids: Int32Array; probs: Float64Array };
+      /**
+       * session.eval(tokens, options, abort) that also calls `watch.onTensor` synchronously for every named
+       * intermediate tensor (llama.cpp callback names: inp_embd, attn_norm, Qcur, Kcur, Vcur, Qcur_normed,
+       * Kcur_normed, kqv_out, attn_out, ffn_inp, ffn_norm, ffn_out, l_out, result_norm, result_output; layer -1
+       * outside the layers) while the native computation waits. `names` restricts which are sent.
+       */
+      evalTensors(
+        session: NativeSession,
+        tokens: Int32Array,
+        options: NativeEvalOptions,
+        watch: { names?: string[]; onTensor: TensorWatcher },
+        abort?: NativeAbort,
+      ): Promise<NativeEvalResult>;
+    };
+  };
+}

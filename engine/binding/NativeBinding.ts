@@ -7,6 +7,7 @@
 import type { GgufBinding, GgufTestingBinding } from './GgufBinding.js';
 import type { KernelsBinding } from './KernelsBinding.js';
 import type { MemoryTestingBinding } from './MemoryTestingBinding.js';
+import type { ModelBinding, ModelTestingBinding } from './ModelBinding.js';
 
 /** buildInfo(): what this build of the addon contains and what the CPU offers. */
 export interface BuildInfo {
@@ -31,4 +32,4 @@ export interface CoreBinding {
 }
 
 /** The complete native binding: the intersection of every area's interface. */
-export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding & KernelsBinding & MemoryTestingBinding;
+export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding & KernelsBinding & MemoryTestingBinding & ModelBinding & ModelTestingBinding;

@@ -26,14 +26,14 @@ import {
   DOCUMENT_FILE,
   DOCUMENT_ID,
   DOCUMENT_SCHEMA,
-  MEMORIES_DIR,
   NewerSchemaError,
   SOURCEMAP_FILE,
   TEXT_FILE,
   idFromHash,
   parseDocumentRecord,
 } from './documentRecord.js';
-import { checkExtracted, checkTitle, directorySize, fsError, isMissing, type Probe } from './libraryUtil.js';
+import { checkExtracted, checkTitle, fsError, isMissing, type Probe } from './libraryUtil.js';
+import { listMemoryDirs, memoryPath } from './memories.js';
 import { KeyedMutex } from './keyedMutex.js';
 import type { AddOptions, DocumentEntry, Extractor, LibraryListing, LibrarySort, MemoryInfo } from './types.js';
 
@@ -50,9 +50,6 @@ export interface LibraryServiceOptions {
   /** Receives problems that do not fail an operation (leftovers that could not be deleted). Default: ignored. */
   onWarning?: (message: string) => void;
 }
-
-const MEMORY_PART = /^[A-Za-z0-9_]{1,128}$/;
-const MEMORY_DIR_NAME = /^([A-Za-z0-9_]{1,128})-([A-Za-z0-9_]{1,128})$/;
 
 /** The document library over one root folder. Create it with {@link LibraryService.open}. */
 export class LibraryService {
@@ -93,17 +90,18 @@ export class LibraryService {
       await this.fs.mkdir(this.documentsRoot);
       const { failed } = await cleanTempRoot(this.tmpRoot, { fs: this.fs });
       for (const path of failed) this.warn(`could not delete the leftover ${path}`);
-      for (const id of await this.entryIds()) await cleanTempFiles(this.documentDir(id), { fs: this.fs });
+      for (const id of await this.entryIds(true)) await cleanTempFiles(this.documentDir(id), { fs: this.fs });
     } catch (err) {
       throw fsError(`cannot open the library at ${this.root}`, err);
     }
   }
 
-  private async entryIds(): Promise<string[]> {
+  /** Names of the entry folders under documents/; others are ignored (with a warning when `warn`, at open). */
+  private async entryIds(warn = false): Promise<string[]> {
     const ids: string[] = [];
     for (const d of await readdir(this.documentsRoot, { withFileTypes: true })) {
       if (d.isDirectory() && DOCUMENT_ID.test(d.name)) ids.push(d.name);
-      else this.warn(`ignoring ${join(this.documentsRoot, d.name)}: not a library entry`);
+      else if (warn) this.warn(`ignoring ${join(this.documentsRoot, d.name)}: not a library entry`);
     }
     return ids;
   }
@@ -124,12 +122,7 @@ export class LibraryService {
    * @throws EngineError INVALID_ARGUMENT
    */
   memoryDir(id: string, modelHash: string, configHash: string): string {
-    for (const [name, v] of [['modelHash', modelHash], ['configHash', configHash]] as const) {
-      if (typeof v !== 'string' || !MEMORY_PART.test(v)) {
-        throw new EngineError('INVALID_ARGUMENT', `${name} "${String(v)}" must be 1-128 letters, digits or "_"`);
-      }
-    }
-    return join(this.documentDir(id), MEMORIES_DIR, `${modelHash}-${configHash}`);
+    return memoryPath(this.documentDir(id), modelHash, configHash);
   }
 
   // --- reading -------------------------------------------------------------------------------
@@ -229,22 +222,7 @@ export class LibraryService {
   async listMemories(id: string): Promise<MemoryInfo[]> {
     const dir = this.documentDir(id);
     if (!(await lstat(dir).then(() => true, () => false))) await this.get(id);
-    let names: string[];
-    try {
-      names = await readdir(join(dir, MEMORIES_DIR));
-    } catch (err) {
-      if (isMissing(err)) return [];
-      throw fsError(`cannot list the memories of library entry ${id}`, err);
-    }
-    const out: MemoryInfo[] = [];
-    for (const name of names) {
-      const m = MEMORY_DIR_NAME.exec(name);
-      const memDir = join(dir, MEMORIES_DIR, name);
-      const st = await stat(memDir).catch(() => undefined);
-      if (!m || !st?.isDirectory()) continue;
-      out.push({ modelHash: m[1], configHash: m[2], dir: memDir, bytes: await directorySize(memDir), mtimeMs: st.mtimeMs });
-    }
-    return out.sort((a, b) => b.mtimeMs - a.mtimeMs || a.dir.localeCompare(b.dir));
+    return listMemoryDirs(dir, id);
   }
 
   // --- writing -------------------------------------------------------------------------------

@@ -69,13 +69,13 @@ export interface MemoryInfo {
 }
 
 /** Options of a long extraction (the subset the library passes on). */
-export interface ExtractOptions {
+export interface LibraryExtractOptions {
   signal?: AbortSignal;
   onProgress?: (progress: ExtractProgress) => void;
 }
 
 /** The extractor the library is given (engine/ingest): file or folder path → text + source map. */
-export type Extractor = (path: string, options: ExtractOptions) => Promise<ExtractedDocument>;
+export type Extractor = (path: string, options: LibraryExtractOptions) => Promise<ExtractedDocument>;
 
 /** Progress of {@link import('./LibraryService.js').LibraryService.add}: hashing, extraction, storing. */
 export type AddProgress = ExtractProgress | { phase: 'hash' | 'store'; done: number; total: number };

@@ -109,6 +109,74 @@ export async function writeJsonAtomic(path: string, value: unknown, options: Ato
   await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', options);
 }
 
+/** A file being written that appears under its final name only on {@link AtomicFileWriter.commit}. */
+export interface AtomicFileWriter {
+  /** Final path. */
+  readonly path: string;
+  /** Bytes written so far. */
+  readonly bytesWritten: number;
+  /** Appends `data` (awaits the write). */
+  write(data: Uint8Array): Promise<void>;
+  /** fsyncs, closes and renames the temp file over `path`, then fsyncs the folder. */
+  commit(): Promise<void>;
+  /** Closes and deletes the temp file (safe to call after a failed write or twice). */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens a temp file next to `path` for a large sequential write (e.g. a multi-GB model written
+ * tensor by tensor): nothing is visible under `path` until commit(), and a crash leaves only a
+ * `.<name>.<random>.tmp` file ({@link cleanTempFiles} removes those). The folder must exist.
+ * @throws EngineError IO_ERROR / FILE_NOT_FOUND
+ */
+export async function openAtomicFileWriter(path: string): Promise<AtomicFileWriter> {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${randomSuffix()}.tmp`);
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(temp, 'wx');
+  } catch (err) {
+    throw ioError(`cannot create ${temp}`, err);
+  }
+  let written = 0;
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await handle!.close();
+  };
+  return {
+    path,
+    get bytesWritten() {
+      return written;
+    },
+    async write(data) {
+      try {
+        let done = 0;
+        while (done < data.length) done += (await handle!.write(data, done, data.length - done)).bytesWritten;
+        written += data.length;
+      } catch (err) {
+        throw ioError(`cannot write ${path}`, err);
+      }
+    },
+    async commit() {
+      try {
+        await handle!.sync();
+        await close();
+        await fsp.rename(temp, path);
+        await nodeAtomicFs.fsyncDir(dir);
+      } catch (err) {
+        await fsp.rm(temp, { force: true }).catch(() => undefined);
+        throw ioError(`cannot write ${path}`, err);
+      }
+    },
+    async abort() {
+      await close().catch(() => undefined);
+      await fsp.rm(temp, { force: true }).catch(() => undefined);
+    },
+  };
+}
+
 /**
  * Creates a fresh staging folder `<tmpRoot>/<prefix><random>` (tmpRoot is created if missing).
  * Fill it, then {@link commitDir} it. `prefix` defaults to 'stage-'.

@@ -55,7 +55,7 @@ void parse_stage(const Napi::Object & o, int n_q, int n_head, int n_head_kv, int
     }
 }
 
-// attention({ nQ, nHead, nHeadKv, headDim, scale = 1/sqrt(headDim), nThreads = 1, stages: [...] })
+// attention({ nQ, nHead, nHeadKv, headDim, scale = 1/sqrt(headDim), nThreads = 1, keepLogits = true, stages: [...] })
 //   stage: { q [nQ, nHead, headDim], k, v, nKeys, kvRowStride = nHeadKv*headDim, kvHeadStride = headDim,
 //            qPos0 = 0, kPos0 = 0, dMin = -Infinity, dMax = Infinity, score = false }
 // -> { out [nQ, nHead, headDim], scores: (Float32Array [nHead, nKeys] | null)[] }
@@ -70,6 +70,7 @@ Napi::Value attention(const Napi::CallbackInfo & info) {
         p.head_dim = (int)opt_int_in(o, "headDim", -1, 1, 1024);
         p.scale = (float)opt_number(o, "scale", 1.0 / std::sqrt((double)p.head_dim));
         const int n_threads = (int)opt_int_in(o, "nThreads", 1, 1, 256);
+        p.keep_logits = opt_bool(o, "keepLogits", true);
         const Napi::Value sv = o.Get("stages");
         if (!sv.IsArray()) throw make_type_error(env, "problem.stages must be an array");
         const Napi::Array arr = sv.As<Napi::Array>();

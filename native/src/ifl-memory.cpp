@@ -32,11 +32,15 @@ void call_tracker::begin(int64_t n_past, int64_t n_tokens, int n_layer) {
 }
 
 void call_tracker::mark_attended(int il) {
+    check_attend(il);
+    done_[il] = 1;
+}
+
+void call_tracker::check_attend(int il) const {
     if (!active_) throw_error(status::invalid_argument, "attend: no call in progress (call begin_call first)");
     if (il < 0 || il >= (int)done_.size())
         throw_error(status::invalid_argument, "attend: layer %d out of range [0, %d)", il, (int)done_.size());
     if (done_[il]) throw_error(status::invalid_argument, "attend: layer %d already attended in this call", il);
-    done_[il] = 1;
 }
 
 void call_tracker::check_complete() const {

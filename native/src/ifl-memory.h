@@ -37,8 +37,8 @@ struct retrieval_record {
     int32_t              q_len    = 0;     // queries in the chunk (1 while decoding)
     int32_t              layer    = 0;
     int32_t              n_blocks = 0;     // memory blocks that existed at selection time
-    bool                 scored   = false; // false: n_blocks <= topk, all blocks taken unscored
-    std::vector<int32_t> selected;         // block ids, ascending
+    bool                 scored   = false; // false: no scoring (n_blocks <= topk: all blocks taken; topk 0: none)
+    std::vector<int32_t> selected;         // block ids, ascending (InfLLM: infllm_block_range gives their tokens)
     std::vector<float>   scores;           // relevance of each selected block (same order); empty if !scored
 };
 
@@ -97,7 +97,8 @@ void validate_layout(const attn_layout & layout);
 class call_tracker {
 public:
     void begin(int64_t n_past, int64_t n_tokens, int n_layer);
-    void mark_attended(int il);       // il in range, call active, layer not yet attended
+    void check_attend(int il) const;  // il in range, call active, layer not yet attended
+    void mark_attended(int il);       // check_attend(il), then records it
     void check_complete() const;      // every layer attended
     void reset() { active_ = false; }
     bool    active() const { return active_; }

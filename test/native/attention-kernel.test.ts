@@ -84,6 +84,11 @@ describe('attention kernel', () => {
       const all = memoryApi().attention({ ...problem, stages: problem.stages.map((s) => ({ ...s, score: true })) });
       const total = all.scores.reduce((acc, s) => acc + s!.reduce((a, x) => a + x, 0), 0);
       expect(Math.abs(total - sh.nQ * sh.nHead)).toBeLessThan(1e-3);
+      // Recomputing the logits for the side output (large problems) gives the same bits as
+      // reusing the main pass's logits (small problems).
+      const recomputed = memoryApi().attention({ ...problem, keepLogits: false });
+      expect(bitEqual(recomputed.out, got.out)).toBe(true);
+      expect(bitEqual(recomputed.scores[0]!, got.scores[0]!) && bitEqual(recomputed.scores[2]!, got.scores[2]!)).toBe(true);
     });
 
   it('is bit-identical for any thread count and any query tiling', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../engine/errors.js';
+import { extract } from '../../engine/ingest/extract.js';
 import { LibraryService } from '../../engine/library/LibraryService.js';
 import { fakeExtractor, makeTempDir, removeTempDir, type FakeExtractor } from '../helpers/libraryFakes.js';
 
@@ -106,6 +107,24 @@ describe('LibraryService basics', () => {
     const r = await lib.rename(e.id, 'Cafe\u0301 🕊️ 漢字');
     expect(r.title).toBe('Caf\u00e9 🕊️ 漢字');
     expect((await (await openLib()).get(e.id)).title).toBe('Caf\u00e9 🕊️ 漢字');
+  });
+});
+
+describe('LibraryService with the real extractor (engine/ingest)', () => {
+  it('adds a Markdown file and a folder, keeping their text and source maps', async () => {
+    const lib = await LibraryService.open({ root, extract });
+    const md = await lib.add(await file('notes.md', '# Title\n\nSome text.\n'));
+    expect(md.format).toBe('markdown');
+    expect(await lib.readText(md.id)).toContain('Some text.');
+    expect((await lib.readSourceMap(md.id)).segments.length).toBeGreaterThan(0);
+    await file('repo/a.ts', 'export const a = 1;\n');
+    await file('repo/b.ts', 'export const b = 2;\n');
+    const repo = await lib.add(join(dir, 'src', 'repo'));
+    expect(repo).toMatchObject({ format: 'codebase', source: { kind: 'folder' } });
+    const text = await lib.readText(repo.id);
+    expect(text).toContain('export const a = 1;');
+    expect(text).toContain('export const b = 2;');
+    expect((await lib.readSourceMap(repo.id)).segments.filter((s) => s.kind === 'file').map((s) => (s as { path: string }).path).sort()).toEqual(['a.ts', 'b.ts']);
   });
 });
 

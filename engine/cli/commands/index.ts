@@ -5,6 +5,7 @@ import { extractCommand } from './extract.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
+import { synthCommand } from './synth.js';
 import { tokenizeCommand } from './tokenize.js';
 
-export const commands: CliCommand[] = [infoCommand, tokenizeCommand, detokenizeCommand, extractCommand, logitsCommand, generateCommand];
+export const commands: CliCommand[] = [infoCommand, tokenizeCommand, detokenizeCommand, extractCommand, synthCommand, logitsCommand, generateCommand];

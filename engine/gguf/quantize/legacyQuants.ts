@@ -7,7 +7,11 @@
  *   block_q4_0 (18 B, 32 values): d: f16 | qs: u8[16]            value = d · (q - 8), element j < 16
  *                                                                 in the low nibble of qs[j], j + 16 in its high nibble
  */
-import { f, f32ToF16Bits, roundHalfAway } from './floatBits.js';
+import { f32ToF16Bits, roundHalfAway } from './floatBits.js';
+
+// Module-local aliases: hot loops must not call through an import binding (bundlers and test
+// runners turn those into property reads that block inlining of Math.fround).
+const f = Math.fround;
 
 /** Elements per block of Q8_0 and Q4_0. */
 export const QK = 32;

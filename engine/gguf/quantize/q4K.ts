@@ -10,7 +10,13 @@
  * over 21 candidate scales); the 8 scales and mins are then stored as 6-bit multiples of d and
  * dmin, and every value is re-quantized with the stored scales.
  */
-import { f, f16BitsToNumber, f32ToF16Bits, nearestInt } from './floatBits.js';
+import { f16BitsToNumber, f32ToF16Bits } from './floatBits.js';
+
+// Module-local aliases: hot loops must not call through an import binding (bundlers and test
+// runners turn those into property reads that block inlining of Math.fround).
+const f = Math.fround;
+/** llama.cpp nearest_int (round half to even of a float32 value); see floatBits.ts. */
+const nearestInt = (v: number): number => f(v + 12582912) - 12582912;
 
 /** Elements per super-block. */
 export const QK_K = 256;

@@ -11,8 +11,14 @@
  * Per sub-block make_qx_quants fits a signed scale (x²-weighted least squares over 19 candidate
  * scales); the 16 scales are stored as int8 multiples of d = max |scale| / 128.
  */
-import { f, f16BitsToNumber, f32ToF16Bits, nearestInt } from './floatBits.js';
+import { f16BitsToNumber, f32ToF16Bits } from './floatBits.js';
 import { QK_K } from './q4K.js';
+
+// Module-local aliases: hot loops must not call through an import binding (bundlers and test
+// runners turn those into property reads that block inlining of Math.fround).
+const f = Math.fround;
+/** llama.cpp nearest_int (round half to even of a float32 value); see floatBits.ts. */
+const nearestInt = (v: number): number => f(v + 12582912) - 12582912;
 
 const GROUP_MAX_EPS = f(1e-15);
 const F_0_1 = f(0.1);

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "cpu/ifl-ops.h"
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define IFL_ATTN_AVX2 1
@@ -14,35 +16,7 @@
 
 namespace ifl::attn_simd {
 
-// Cephes expf coefficients (range reduction by ln2, degree-5 polynomial on [-ln2/2, ln2/2]).
-constexpr float k_exp_hi = 88.0f;  // keeps 2^fx representable (inputs here are <= 0)
-constexpr float k_exp_lo = -87.3365478515625f;  // below this the result is flushed to 0
-constexpr float k_log2e  = 1.44269504088896341f;
-constexpr float k_c1     = 0.693359375f;
-constexpr float k_c2     = -2.12194440e-4f;
-constexpr float k_p0 = 1.9875691500E-4f, k_p1 = 1.3981999507E-3f, k_p2 = 8.3334519073E-3f;
-constexpr float k_p3 = 4.1665795894E-2f, k_p4 = 1.6666665459E-1f, k_p5 = 5.0000001201E-1f;
-
 #if IFL_ATTN_AVX2
-inline __m256 exp8(__m256 x) {
-    const __m256 zero_mask = _mm256_cmp_ps(x, _mm256_set1_ps(k_exp_lo), _CMP_LT_OQ);
-    x = _mm256_min_ps(x, _mm256_set1_ps(k_exp_hi));
-    x = _mm256_max_ps(x, _mm256_set1_ps(k_exp_lo));
-    __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(k_log2e), _mm256_set1_ps(0.5f)));
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(k_c1), x);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(k_c2), x);
-    __m256 y = _mm256_set1_ps(k_p0);
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(k_p1));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(k_p2));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(k_p3));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(k_p4));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(k_p5));
-    y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
-    y = _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-    return _mm256_andnot_ps(zero_mask, y);
-}
-
 // Lane mask for the first `n` (0..8) floats.
 inline __m256i tail_mask(int n) {
     const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -59,31 +33,14 @@ inline void hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3, float * out) {
 }
 #endif
 
-// Scalar twin of exp8 (used for single values: rescale factors, merges).
+// exp of one value / of n values: the forward pass's polynomial (cpu/ifl-ops.h, <= 2 ulp,
+// 0 for -inf), shared so that the engine has a single exp.
 inline float exp1(float x) {
-    if (!(x >= k_exp_lo)) return 0.0f;  // also maps NaN and -inf to 0
-    if (x > k_exp_hi) x = k_exp_hi;
-    const float fx = std::floor(std::fma(x, k_log2e, 0.5f));
-    x = std::fma(-fx, k_c1, x);
-    x = std::fma(-fx, k_c2, x);
-    float y = k_p0;
-    y = std::fma(y, x, k_p1);
-    y = std::fma(y, x, k_p2);
-    y = std::fma(y, x, k_p3);
-    y = std::fma(y, x, k_p4);
-    y = std::fma(y, x, k_p5);
-    y = std::fma(y, x * x, x + 1.0f);
-    return std::ldexp(y, (int)fx);
+    float y;
+    exp_f32(&x, 1, &y);
+    return y;
 }
-
-// out[i] = exp(x[i]) for n values (n multiple of 8); elements below k_exp_lo (incl. -inf) give 0.
-inline void exp_n(const float * x, float * out, int n) {
-#if IFL_ATTN_AVX2
-    for (int i = 0; i < n; i += 8) _mm256_storeu_ps(out + i, exp8(_mm256_loadu_ps(x + i)));
-#else
-    for (int i = 0; i < n; ++i) out[i] = exp1(x[i]);
-#endif
-}
+inline void exp_n(const float * x, float * out, int n) { exp_f32(x, n, out); }
 
 // out[t] = q · k_t for four keys (pointers may repeat), vectors of length d.
 inline void dot4(const float * q, const float * k0, const float * k1, const float * k2,

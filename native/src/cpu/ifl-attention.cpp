@@ -1,5 +1,5 @@
-// ifl-attention.cpp — multi-stage attention: work decomposition, per-segment partial softmax,
-// ordered merging, normalisation and the normalised-probability side output.
+// ifl-attention.cpp — multi-stage attention, main pass: work decomposition, per-segment partial
+// softmax, ordered merging and normalisation (side output: ifl-attention-score.cpp).
 //
 // Work unit = (kv head, tile of k_attn_q_tile queries); its rows are (query, query head of the
 // group), row r = query (r / g), head hk*g + r % g. A unit walks the segment list in order; each
@@ -13,83 +13,17 @@
 #include <cmath>
 #include <cstring>
 
-#include "cpu/ifl-attention-simd.h"
+#include "cpu/ifl-attention-impl.h"
 #include "ifl-error.h"
 #include "ifl-threadpool.h"
 
 namespace ifl {
 namespace {
 
-using namespace attn_simd;
+using namespace attn_impl;
 
-constexpr float   k_neg_inf         = -INFINITY;
 constexpr int64_t k_max_split_float = int64_t(16) << 20;  // partial buffer cap (64 MiB)
-
-struct plan {
-    const attn_problem * p = nullptr;
-    attn_workspace *     ws = nullptr;
-    int     g = 1;          // query heads per kv head
-    int64_t q_stride = 0;   // floats between queries
-    int     n_qt = 0;       // query tiles
-    int     n_units = 0;    // n_qt * n_head_kv
-    int     n_segs = 0;
-    int     sl = 0;         // state length per row: m, l, acc[head_dim]
-    int     rows_max = 0;
-    bool    split = false;
-};
-
-struct unit_geom {
-    int hk = 0, i0 = 0, nq = 0, rows = 0;
-};
-
-unit_geom unit_of(const plan & c, int u) {
-    unit_geom ug;
-    ug.hk = u % c.p->n_head_kv;
-    ug.i0 = (u / c.p->n_head_kv) * k_attn_q_tile;
-    ug.nq = std::min(k_attn_q_tile, c.p->n_q - ug.i0);
-    ug.rows = ug.nq * c.g;
-    return ug;
-}
-
-// Keys of [t0, t1) visible to query i: [*a, *b).
-inline void visible(const attn_band & bd, int64_t i, int64_t t0, int64_t t1, int64_t * a, int64_t * b) {
-    const int64_t qp = bd.q_pos0 + i;
-    *a = std::max(t0, qp - bd.d_max - bd.k_pos0);
-    *b = std::min(t1, qp - bd.d_min - bd.k_pos0 + 1);
-}
-
-// s[j - t0] = scale * q·k_j for j in [a, b), -inf elsewhere in the tile.
-inline void tile_logits(const float * q, const float * kbase, int64_t rs, int d, float scale,
-                        int64_t t0, int64_t a, int64_t b, float * s) {
-    for (int t = 0; t < k_attn_tile; ++t) s[t] = k_neg_inf;
-    float o[4];
-    for (int64_t j = a; j < b; j += 4) {
-        const float * k0 = kbase + j * rs;
-        const float * k1 = j + 1 < b ? k0 + rs : k0;
-        const float * k2 = j + 2 < b ? k0 + 2 * rs : k0;
-        const float * k3 = j + 3 < b ? k0 + 3 * rs : k0;
-        dot4(q, k0, k1, k2, k3, d, o);
-        for (int t = 0; t < 4 && j + t < b; ++t) s[j + t - t0] = o[t] * scale;
-    }
-}
-
-// tile_logits for two queries seeing the same keys (two heads of one kv head).
-inline void tile_logits2(const float * q0, const float * q1, const float * kbase, int64_t rs, int d, float scale,
-                         int64_t t0, int64_t a, int64_t b, float * s0, float * s1) {
-    for (int t = 0; t < k_attn_tile; ++t) s0[t] = s1[t] = k_neg_inf;
-    float o0[4], o1[4];
-    for (int64_t j = a; j < b; j += 4) {
-        const float * k0 = kbase + j * rs;
-        const float * k1 = j + 1 < b ? k0 + rs : k0;
-        const float * k2 = j + 2 < b ? k0 + 2 * rs : k0;
-        const float * k3 = j + 3 < b ? k0 + 3 * rs : k0;
-        dot4x2(q0, q1, k0, k1, k2, k3, d, o0, o1);
-        for (int t = 0; t < 4 && j + t < b; ++t) {
-            s0[j + t - t0] = o0[t] * scale;
-            s1[j + t - t0] = o1[t] * scale;
-        }
-    }
-}
+constexpr int64_t k_max_kept_logits = int64_t(4) << 20;   // logits kept for the score pass (16 MiB)
 
 // Online-softmax step of one row (m, l, acc) over the tile logits s (visible [a, b) at
 // offsets from t0): rescales the state, writes exp(s - m) into p and adds their sum to l.
@@ -112,17 +46,6 @@ inline bool softmax_step(float * row, float * s, float * p, int64_t a, int64_t b
     for (int64_t j = a; j < b; ++j) sum += p[j - t0];
     row[1] += sum;
     return true;
-}
-
-float * thread_buf(const plan & c, int ith) { return c.ws->thread_scratch[ith].data(); }
-
-// Per-thread tile scratch: logits and probabilities of two rows.
-struct tile_scratch {
-    float * s0; float * p0; float * s1; float * p1;
-};
-
-tile_scratch tile_bufs(float * base) {
-    return {base, base + k_attn_tile, base + 2 * k_attn_tile, base + 3 * k_attn_tile};
 }
 
 // Fresh partial state of the unit's rows over one segment. state: [rows, sl]. Two rows of the
@@ -158,9 +81,14 @@ void segment_partial(const plan & c, const unit_geom & ug, const attn_workspace:
             for (int64_t j = a; j < b; ++j) vrows[j - a] = vbase + j * rs;
             const float * q0 = st.q + i * c.q_stride + (int64_t)hq * d;
             float * row0 = state + (int64_t)r * c.sl;
+            float * kept = c.keep_logits && st.score ? kept_row(c, sg.stage, i, hq) : nullptr;
             if (pair) {
                 float * row1 = row0 + c.sl;
                 tile_logits2(q0, q0 + d, kbase, rs, d, p.scale, t0, a, b, ts.s0, ts.s1);
+                if (kept) {
+                    std::memcpy(kept + a, ts.s0 + (a - t0), sizeof(float) * (size_t)(b - a));
+                    std::memcpy(kept + st.n_keys + a, ts.s1 + (a - t0), sizeof(float) * (size_t)(b - a));
+                }
                 const bool ok0 = softmax_step(row0, ts.s0, ts.p0, a, b, t0, d);
                 const bool ok1 = softmax_step(row1, ts.s1, ts.p1, a, b, t0, d);
                 if (ok0 && ok1) pv_accumulate2(row0 + 2, row1 + 2, ts.p0 + (a - t0), ts.p1 + (a - t0), vrows, (int)(b - a), d);
@@ -169,6 +97,7 @@ void segment_partial(const plan & c, const unit_geom & ug, const attn_workspace:
                 r += 2;
             } else {
                 tile_logits(q0, kbase, rs, d, p.scale, t0, a, b, ts.s0);
+                if (kept) std::memcpy(kept + a, ts.s0 + (a - t0), sizeof(float) * (size_t)(b - a));
                 if (softmax_step(row0, ts.s0, ts.p0, a, b, t0, d))
                     pv_accumulate(row0 + 2, ts.p0 + (a - t0), vrows, (int)(b - a), d);
                 r += 1;
@@ -240,40 +169,6 @@ void run_items(thread_pool & pool, int64_t n, F & f) {
     });
 }
 
-// Sums normalised probabilities of one stage segment for one kv head over all queries.
-void score_segment(const plan & c, int hk, const attn_workspace::segment & sg, float * s, float * pb, float * sums) {
-    const attn_problem & p = *c.p;
-    const attn_stage & st = p.stages[sg.stage];
-    const int d = p.head_dim;
-    const int64_t rs = st.kv_row_stride;
-    const float * kbase = st.k + hk * st.kv_head_stride;
-    for (int64_t t0 = sg.j0; t0 < sg.j1; t0 += k_attn_tile) {
-        const int64_t t1 = std::min<int64_t>(t0 + k_attn_tile, sg.j1);
-        std::fill(sums, sums + (int64_t)c.g * k_attn_tile, 0.0f);
-        for (int64_t i = 0; i < p.n_q; ++i) {
-            int64_t a, b;
-            visible(st.band, i, t0, t1, &a, &b);
-            if (a >= b) continue;
-            for (int gi = 0; gi < c.g; ++gi) {
-                const int hq = hk * c.g + gi;
-                const float m = c.ws->row_m[i * p.n_head + hq], l = c.ws->row_l[i * p.n_head + hq];
-                if (!(l > 0.0f)) continue;
-                tile_logits(st.q + i * c.q_stride + (int64_t)hq * d, kbase, rs, d, p.scale, t0, a, b, s);
-                for (int t = 0; t < k_attn_tile; ++t) s[t] -= m;
-                exp_n(s, pb, k_attn_tile);
-                const float inv_l = 1.0f / l;
-                float * srow = sums + (int64_t)gi * k_attn_tile;
-                for (int64_t j = a; j < b; ++j) srow[j - t0] += pb[j - t0] * inv_l;
-            }
-        }
-        for (int gi = 0; gi < c.g; ++gi) {
-            const int hq = hk * c.g + gi;
-            for (int64_t j = t0; j < t1; ++j)
-                st.score[hq * st.score_head_stride + j * st.score_key_stride] += sums[(int64_t)gi * k_attn_tile + (j - t0)];
-        }
-    }
-}
-
 void validate(const attn_problem & p) {
     if (p.n_q < 0 || p.n_head <= 0 || p.n_head_kv <= 0 || p.head_dim <= 0 || p.n_head % p.n_head_kv != 0)
         throw_error(status::invalid_argument, "attention: bad shape (n_q %d, n_head %d, n_head_kv %d, head_dim %d)",
@@ -310,6 +205,15 @@ plan make_plan(const attn_problem & p, attn_workspace & ws, int nth) {
     const int64_t split_floats = (int64_t)c.n_units * c.n_segs * c.rows_max * c.sl;
     c.split = nth > 1 && c.n_segs > 1 && c.n_units < 2 * nth && split_floats <= k_max_split_float;
     if (c.split) ws.partial.resize(split_floats);
+    ws.logit_off.assign((size_t)p.n_stages, -1);
+    int64_t kept = 0;
+    for (int s = 0; s < p.n_stages; ++s)
+        if (p.stages[s].score) {
+            ws.logit_off[(size_t)s] = kept;
+            kept += (int64_t)p.n_q * p.n_head * p.stages[s].n_keys;
+        }
+    c.keep_logits = p.keep_logits && kept > 0 && kept <= k_max_kept_logits;
+    if (c.keep_logits && (int64_t)ws.logits.size() < kept) ws.logits.resize((size_t)kept);
     ws.row_m.resize((size_t)p.n_q * p.n_head);
     ws.row_l.resize((size_t)p.n_q * p.n_head);
     // per thread: running state + partial state + 2 rows of logits and probabilities + score sums
@@ -368,7 +272,7 @@ void attention_forward(const attn_problem & p, attn_workspace & ws, thread_pool 
         const auto & sg = ws.segments[item / p.n_head_kv];
         if (p.stages[sg.stage].score == nullptr) return;
         float * tb = thread_buf(c, ith) + 2 * rsl;
-        score_segment(c, hk, sg, tb, tb + k_attn_tile, tb + 4 * k_attn_tile);
+        score_segment(c, hk, sg, tile_bufs(tb), tb + 4 * k_attn_tile);
     };
     bool any_score = false;
     for (int s = 0; s < p.n_stages; ++s) any_score = any_score || (p.stages[s].score && p.stages[s].n_keys > 0);

@@ -15,8 +15,9 @@
 //     and tiles of k_attn_tile keys; each segment produces a fresh partial state (running max m,
 //     sum l, accumulator acc[head_dim]) with the usual online rescaling per tile; partials are
 //     merged in stage/segment order;
-//   - exponentials use one polynomial expf (Cephes coefficients, ~2 ulp) for every element;
-//   - output = acc / l.
+//   - exponentials use the engine's exp_f32 (cpu/ifl-ops.h, <= 2 ulp) for every element;
+//   - output = acc / l;
+//   - the side output divides exp(logit - m) by the row's final l, summed over queries in order.
 // Determinism: the arithmetic of every (query, head) row depends only on the stage list, never
 // on the query tiling, the thread count or whether segments were computed in parallel, so
 // results are bit-identical for any thread pool.
@@ -72,6 +73,9 @@ struct attn_problem {
     const attn_stage * stages = nullptr;
     int     n_stages  = 0;
     float * out       = nullptr;  // [n_q, n_head, head_dim], f32 (rows with no visible key: 0)
+    // Score stages of small problems keep the main pass's logits instead of re-reading the keys
+    // (identical values either way); false forces the recomputation (tests of both paths).
+    bool    keep_logits = true;
 };
 
 // Reusable scratch of the kernel (grows to the largest problem seen, never shrinks).
@@ -83,6 +87,8 @@ public:
     std::vector<float>              partial;  // split mode: [n_units, n_segments, rows, 2 + head_dim]
     std::vector<float>              row_m;    // [n_q, n_head] final running max
     std::vector<float>              row_l;    // [n_q, n_head] final sum
+    std::vector<float>              logits;   // score stages, small problems: [n_q, n_head, n_keys] each
+    std::vector<int64_t>            logit_off; // [n_stages] offset into logits (-1: not kept)
     std::vector<std::vector<float>> thread_scratch;
 };
 

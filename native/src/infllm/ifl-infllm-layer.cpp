@@ -20,26 +20,32 @@ void infllm_layer::make_room(int64_t pos_end) {
     if (pos_end - buf_pos0_ <= cap_) return;
     // Compact: slide the live rows [rem_start, rem_end) to slot 0 (rare: the buffer keeps
     // `slack` free rows, so the cost is amortised over at least that many tokens), growing the
-    // capacity when the call still does not fit.
+    // capacity when the call still does not fit. New buffers are allocated before anything is
+    // moved, so an allocation failure leaves the state untouched.
     const int64_t live = rem_end_ - rem_start_, from = idx(rem_start_), d = head_dim_;
     const int64_t slack = std::max<int64_t>(256, s_.n_local / 8);
     const int64_t need = pos_end - rem_start_;
-    const int64_t new_cap = need <= cap_ ? cap_ : std::max(need, (int64_t)s_.n_local + s_.block_size + s_.chunk) + slack;
-    auto move_heads = [&](std::vector<float> & buf) {
-        std::vector<float> dst;
-        if (new_cap != cap_) dst.resize((size_t)(n_head_kv_ * new_cap * d));
-        float * out = new_cap != cap_ ? dst.data() : buf.data();
-        for (int h = 0; h < n_head_kv_; ++h)
-            if (live > 0)
-                std::memmove(out + h * new_cap * d, buf.data() + (h * cap_ + from) * d, sizeof(float) * (size_t)(live * d));
-        if (new_cap != cap_) buf.swap(dst);
+    const bool grow = need > cap_;
+    const int64_t new_cap = grow ? std::max(need, (int64_t)s_.n_local + s_.block_size + s_.chunk) + slack : cap_;
+    std::vector<float> nk, nr, nv, ns;
+    if (grow) {
+        nk.resize((size_t)(n_head_kv_ * new_cap * d));
+        nr.resize(nk.size());
+        nv.resize(nk.size());
+        ns.resize((size_t)(new_cap * n_head_));
+    }
+    auto move_heads = [&](std::vector<float> & buf, std::vector<float> & dst) {
+        float * out = grow ? dst.data() : buf.data();
+        for (int h = 0; h < n_head_kv_ && live > 0; ++h)
+            std::memmove(out + h * new_cap * d, buf.data() + (h * cap_ + from) * d, sizeof(float) * (size_t)(live * d));
+        if (grow) buf.swap(dst);
     };
-    move_heads(k_raw_);
-    move_heads(k_rot_);
-    move_heads(v_);
-    if (live > 0)
-        std::memmove(score_.data(), score_.data() + from * n_head_, sizeof(float) * (size_t)(live * n_head_));
-    if (new_cap != cap_) score_.resize((size_t)(new_cap * n_head_));
+    move_heads(k_raw_, nk);
+    move_heads(k_rot_, nr);
+    move_heads(v_, nv);
+    float * sout = grow ? ns.data() : score_.data();
+    if (live > 0) std::memmove(sout, score_.data() + from * n_head_, sizeof(float) * (size_t)(live * n_head_));
+    if (grow) score_.swap(ns);
     cap_ = new_cap;
     buf_pos0_ = rem_start_;
 }

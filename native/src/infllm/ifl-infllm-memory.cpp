@@ -28,12 +28,13 @@ void infllm_memory::begin_call(int64_t n_tokens) {
 }
 
 void infllm_memory::attend(int il, float * q, float * k, const float * v, float * out, thread_pool & pool) {
-    call_.mark_attended(il);
+    call_.check_attend(il);
     infllm_layer & L = layers_[(size_t)il];
     const int64_t n = call_.n_tokens(), pos0 = call_.pos0();
     const int H = layout_.n_head, d = layout_.head_dim;
     const int64_t qrow = (int64_t)H * d;
-    L.begin(pos0 + n);
+    L.begin(pos0 + n);        // snapshot for rollback; changes nothing logical
+    call_.mark_attended(il);  // from here on, rollback_call() restores this layer
     // Global queries: every query rotated at n_local-1; local queries: at their own position.
     q_glob_.resize((size_t)(n * qrow));
     std::memcpy(q_glob_.data(), q, sizeof(float) * q_glob_.size());
