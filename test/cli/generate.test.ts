@@ -138,7 +138,7 @@ describe('infllm generate', () => {
       [['generate', model, '--prompt', 'x', '--infllm', 'size=3'], /unknown key "size"/],
       [['generate', model, '--prompt', 'x', '--infllm', 'topk=two'], /topk must be a non-negative integer/],
       [['generate', model, '--prompt', 'x', '--infllm', 'compat=2'], /compat must be 0 or 1/],
-      [['generate', model, '--prompt', 'x', '--infllm', 'chunk=600'], /chunk \(600\) must be <= nLocal/],
+      [['generate', model, '--prompt', 'x', '--infllm', 'n_local=64,chunk=100'], /chunk \(100\) must be <= nLocal \(64\)/],
       [['generate', model, '--tokens', bad], /JSON array of integer token ids/],
       [['generate', model, '--tokens', tokenFile('oob', [1, 512])], /not an id in \[0, 512\)/],
       [['generate', join(dir, 'missing.gguf'), '--prompt', 'x'], /FILE_NOT_FOUND/],
