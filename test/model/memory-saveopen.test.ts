@@ -142,3 +142,27 @@ describe('save / open / fork round trips', () => {
     for (const x of [s, o, full]) x.dispose();
   });
 });
+
+describe('through the engine API (Model / Session)', () => {
+  it('save after generate, openSession, and both continue with the same tokens; disk tier via storageDir', async () => {
+    const { Model } = await import('../../engine/model/Model.js');
+    const m = await Model.load(sharedPath('models', 'stories260K.gguf'), { threads: 1 });
+    const scratch = join(tmp.dir, 'engine-scratch');
+    mkdirSync(scratch);
+    const { cache: _c, ...infllm } = smallSettings('q8');
+    const s = m.createSession({ attention: 'infllm', infllm, storageDir: scratch });
+    const first = await s.generate(Array.from(PROMPT.subarray(0, 700)), { maxTokens: 8 });
+    expect(s.stats().pending).toHaveLength(1);
+    const dir = join(tmp.dir, 'engine-mem');
+    const info = await s.save(dir);
+    expect(info).toMatchObject({ dir, nTokens: 700 + first.ids.length });
+    expect(s.stats().bytesMapped).toBeGreaterThan(0);
+    const o = await m.openSession(dir, { infllm });
+    expect(o.stats().nPast).toBe(info.nTokens);
+    const [a, b] = await Promise.all([s.generate([13], { maxTokens: 30 }), o.generate([13], { maxTokens: 30 })]);
+    expect(b.ids).toEqual(a.ids);
+    await expect(m.openSession(dir, { infllm: { ...infllm, kvType: 'f16' } })).rejects.toMatchObject({ code: 'MEMORY_MISMATCH' });
+    await m.dispose();
+    expect(readdirSync(scratch)).toEqual([]); // scratch segments go with their sessions
+  });
+});
