@@ -34,6 +34,11 @@ afterAll(() => {
   tmp.cleanup();
 });
 
+/** name -> CRC-32C of every file of a folder. */
+function folderCrcs(dir: string): Record<string, number> {
+  return Object.fromEntries(readdirSync(dir).map((n) => [n, crc32c(readFileSync(join(dir, n)))]));
+}
+
 function storageOf(kind: 'ram' | 'disk', label: string): NativeInfllmStorage {
   if (kind === 'ram') return { storage: 'ram' };
   const dir = join(tmp.dir, `scratch-${label}`);
@@ -54,6 +59,7 @@ describe('save / open / fork round trips', () => {
     // The disk tier's sealed segments are linked into the saved folder, never copied.
     expect(saved.linkedFiles).toBe(tier === 'disk' ? 5 : 0);
 
+    const before = folderCrcs(dir);
     const o = await model.openSession(dir, { attention: 'infllm', infllm: settings });
     expect(o.nPast()).toBe(PROMPT.length);
     expect(o.stats()).toMatchObject({ nTokens: PROMPT.length, nBlocks: saved.nBlocks });
@@ -73,6 +79,8 @@ describe('save / open / fork round trips', () => {
     // The opened session itself is untouched by its forks' progress.
     expect(sameContinuation(await continueSession(o, 5, STEPS, GREEDY), want1)).toBe(true);
     expect(sameContinuation(await continueSession(s, 5, STEPS, GREEDY), want1)).toBe(true);
+    // Nothing was written through to the saved files (forks share the mapped blocks read-only).
+    expect(folderCrcs(dir)).toEqual(before);
     for (const x of [s, o, r1, r2, f1, f2]) x.dispose();
   });
 

@@ -59,6 +59,23 @@ void decode_tile(const attn_stage & st, int hk, int64_t t0, int64_t t1, int d, f
     kv_decode_rows(st.kv, kv_elem(st.v, st.kv, e0), st.kv_row_stride, vs, st.scale_row_stride, t1 - t0, d, vt);
 }
 
+// Keys and values [t0, t1) of kv head hk as f32 rows: in place for f32 stages, decoded into the
+// thread's tile scratch otherwise. Key t0 + i at k + i * row_stride (same for v).
+struct kv_tile {
+    const float * k;
+    const float * v;
+    int64_t       row_stride;
+};
+
+kv_tile tile_of(const attn_stage & st, int hk, int64_t t0, int64_t t1, int d, const tile_scratch & ts) {
+    if (st.kv != kv_type::f32) {
+        decode_tile(st, hk, t0, t1, d, ts.kt, ts.vt);
+        return {ts.kt, ts.vt, d};
+    }
+    const int64_t off = hk * st.kv_head_stride + t0 * st.kv_row_stride;
+    return {static_cast<const float *>(st.k) + off, static_cast<const float *>(st.v) + off, st.kv_row_stride};
+}
+
 // Fresh partial state of the unit's rows over one segment. state: [rows, sl]. Two rows of the
 // same query (heads of one kv head) are processed together to share key/value loads; each row's
 // arithmetic is the same as when processed alone.
@@ -73,25 +90,13 @@ void segment_partial(const plan & c, const unit_geom & ug, const attn_workspace:
         row[1] = 0.0f;
         std::memset(row + 2, 0, sizeof(float) * d);
     }
-    const int64_t rs = st.kv_row_stride;
-    const bool typed = st.kv != kv_type::f32;
     const float * vrows[k_attn_tile];
     for (int64_t t0 = sg.j0; t0 < sg.j1; t0 += k_attn_tile) {
         const int64_t t1 = std::min<int64_t>(t0 + k_attn_tile, sg.j1);
-        // kt/vt: key/value t0 of this kv head, rows rt elements apart
-        const float * kt;
-        const float * vt;
-        int64_t rt;
-        if (typed) {
-            decode_tile(st, ug.hk, t0, t1, d, ts.kt, ts.vt);
-            kt = ts.kt;
-            vt = ts.vt;
-            rt = d;
-        } else {
-            kt = static_cast<const float *>(st.k) + ug.hk * st.kv_head_stride + t0 * rs;
-            vt = static_cast<const float *>(st.v) + ug.hk * st.kv_head_stride + t0 * rs;
-            rt = rs;
-        }
+        const kv_tile tile = tile_of(st, ug.hk, t0, t1, d, ts);
+        const float * kt = tile.k;
+        const float * vt = tile.v;
+        const int64_t rt = tile.row_stride;
         for (int r = 0; r < ug.rows;) {
             const int64_t i = ug.i0 + r / c.g;
             const int hq = ug.hk * c.g + r % c.g;
