@@ -87,7 +87,7 @@ void index_files(open_ctx & c, int n_layer) {
         check_size(path_join(c.dir, e.name), e);
         if (e.layer >= 0) {
             if (e.layer >= n_layer) throw_error(C, "saved memory is corrupt: %s: segment %s of layer %d", c.dir.c_str(), e.name.c_str(), e.layer);
-            if (e.bytes != e.n_blocks * c.man.record_bytes)
+            if (e.n_blocks > c.man.n_blocks || e.bytes != e.n_blocks * c.man.record_bytes)
                 throw_error(C, "saved memory is corrupt: %s: segment %s size", c.dir.c_str(), e.name.c_str());
             c.segs[(size_t)e.layer].push_back(e);
         } else if (e.name == "tokens.bin" || e.name == "state.bin" || e.name == "reprs.bin" || e.name == "block-crcs.bin") {
@@ -181,6 +181,9 @@ opened_memory infllm_open(const std::string & dir, const memory_model_id & model
     const attn_layout & lay = model.layout;
     const kv_block_layout bl = kv_block_layout::make({lay.n_head, lay.n_head_kv, lay.head_dim, c.man.settings.block_size}, c.man.settings.kv);
     if (c.man.record_bytes != bl.bytes) throw_error(C, "saved memory is corrupt: %s: blockRecordBytes", mpath.c_str());
+    if (c.man.n_blocks > c.man.n_tokens / c.man.settings.block_size)  // blocks hold tokens (also keeps products small)
+        throw_error(C, "saved memory is corrupt: %s: %lld blocks for %lld tokens", mpath.c_str(), (long long)c.man.n_blocks,
+                    (long long)c.man.n_tokens);
     index_files(c, lay.n_layer);
     const small_file tokens = load_small(c, "tokens.bin"), state = load_small(c, "state.bin");
     const small_file reprs = load_small(c, "reprs.bin"), crcs = load_small(c, "block-crcs.bin");
