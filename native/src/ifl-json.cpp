@@ -1,9 +1,10 @@
 // ifl-json.cpp — recursive-descent JSON parser and writer (see ifl-json.h).
 #include "ifl-json.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
+#include <system_error>
 
 namespace ifl {
 
@@ -62,15 +63,17 @@ void dump_value(const json_value & v, int indent, std::string & out) {
         case json_value::kind::null: out += "null"; break;
         case json_value::kind::boolean: out += v.as_bool() ? "true" : "false"; break;
         case json_value::kind::number: {
-            char buf[32];
+            // integers as such, others in the shortest round-trip form; to_chars ignores the C locale
+            char buf[64];
             const double d = v.as_number();
-            if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.007199254740992e15)
-                std::snprintf(buf, sizeof buf, "%lld", (long long)d);
-            else if (std::isfinite(d))
-                std::snprintf(buf, sizeof buf, "%.17g", d);
-            else
-                std::snprintf(buf, sizeof buf, "null");
-            out += buf;
+            if (!std::isfinite(d)) {
+                out += "null";
+                break;
+            }
+            const bool integral = d == std::floor(d) && std::fabs(d) < 9.007199254740992e15;  // exact in a double
+            const std::to_chars_result r =
+                integral ? std::to_chars(buf, buf + sizeof buf, (long long)d) : std::to_chars(buf, buf + sizeof buf, d);
+            out.append(buf, r.ptr);
             break;
         }
         case json_value::kind::string: dump_string(v.as_string(), out); break;
@@ -252,8 +255,11 @@ private:
             if (i_ < t_.size() && (t_[i_] == '+' || t_[i_] == '-')) ++i_;
             if (digits() == 0) fail("bad number");
         }
-        const std::string lit = t_.substr(start, i_ - start);
-        return json_value::make_number(std::strtod(lit.c_str(), nullptr));
+        double d = 0;  // from_chars: locale-independent, unlike strtod
+        const std::from_chars_result r = std::from_chars(t_.data() + start, t_.data() + i_, d);
+        if (r.ec == std::errc::result_out_of_range) fail("number out of range");
+        if (r.ec != std::errc() || r.ptr != t_.data() + i_) fail("bad number");
+        return json_value::make_number(d);
     }
 
     const std::string & t_;

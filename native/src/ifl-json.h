@@ -40,7 +40,7 @@ public:
     double as_number() const { return num_; }
     const std::string & as_string() const { return str_; }
 
-    // Serialises with 2-space indentation (numbers: integers exactly when integral, else %.17g).
+    // Serialises with 2-space indentation (numbers: integers as such, others shortest round-trip; locale-independent).
     std::string dump(int indent = 0) const;
 
 private:

@@ -39,6 +39,17 @@ export function editManifest(dir: string, edit: (m: Record<string, unknown>) => 
   writeFileSync(path, restampManifest(JSON.stringify(m, null, 2) + '\n'));
 }
 
+/** [name, size, crc32c] of every file the manifest of `dir` lists, as listed and as computed here. */
+export function manifestChecks(dir: string): { listed: [string, number, string][]; actual: [string, number, string][] } {
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: { name: string; bytes: number; crc32c: string }[] };
+  const listed = m.files.map((f): [string, number, string] => [f.name, f.bytes, f.crc32c]);
+  const actual = m.files.map((f): [string, number, string] => {
+    const bytes = readFileSync(join(dir, f.name));
+    return [f.name, bytes.length, hex8(crc32c(bytes))];
+  });
+  return { listed, actual };
+}
+
 /** Names of the files of a saved memory folder, sorted. */
 export const memoryFiles = (dir: string): string[] => readdirSync(dir).sort();
 

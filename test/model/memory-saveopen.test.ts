@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeInfllmStorage, NativeKvType, NativeModel, NativeSamplingParams } from '../../engine/binding/ModelBinding.js';
 import { makeTempDir } from '../helpers/gguf.js';
-import { continueSession, crc32c, hex8, loadStories, sameContinuation, smallSettings } from '../helpers/memio.js';
+import { continueSession, crc32c, hex8, loadStories, manifestChecks, sameContinuation, smallSettings } from '../helpers/memio.js';
 import { sharedPath } from '../helpers/shared.js';
 
 const golden = JSON.parse(readFileSync(sharedPath('golden', 'infllm', 'infllm_cfgA_issue61fix.json'), 'utf8')) as {
@@ -56,8 +56,12 @@ describe('save / open / fork round trips', () => {
     const dir = join(tmp.dir, `mem-${label}`);
     const saved = await s.save(dir);
     expect(saved).toMatchObject({ dir, nTokens: PROMPT.length, nBlocks: s.stats().nBlocks });
-    // The disk tier's sealed segments are linked into the saved folder, never copied.
+    // The disk tier's sealed segments are linked into the saved folder, never copied; their CRCs
+    // are combined from the blocks' CRCs, written files' CRCs computed while writing: both must
+    // equal the CRC of the bytes on disk.
     expect(saved.linkedFiles).toBe(tier === 'disk' ? 5 : 0);
+    const crcs = manifestChecks(dir);
+    expect(crcs.actual).toEqual(crcs.listed);
 
     const before = folderCrcs(dir);
     const o = await model.openSession(dir, { attention: 'infllm', infllm: settings });
