@@ -1,4 +1,5 @@
 /** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
+import { engineSuite } from './engine.js';
 import { extractSuite } from './extract.js';
 import { memoryBench } from './memoryBench.js';
 import { tokenizerSuite } from './tokenizerBench.js';
@@ -17,4 +18,4 @@ export interface BenchSuite {
   run(): Promise<BenchResult>;
 }
 
-export const suites: BenchSuite[] = [tokenizerSuite, extractSuite, memoryBench];
+export const suites: BenchSuite[] = [tokenizerSuite, extractSuite, memoryBench, engineSuite];
