@@ -1,6 +1,7 @@
 /** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
 import { engineSuite } from './engine.js';
 import { extractSuite } from './extract.js';
+import { runKernelsBench } from './kernels.js';
 import { memoryBench } from './memoryBench.js';
 import { tokenizerSuite } from './tokenizerBench.js';
 
@@ -18,4 +19,10 @@ export interface BenchSuite {
   run(): Promise<BenchResult>;
 }
 
-export const suites: BenchSuite[] = [tokenizerSuite, extractSuite, memoryBench, engineSuite];
+export const suites: BenchSuite[] = [
+  { name: 'kernels', run: runKernelsBench },
+  memoryBench,
+  tokenizerSuite,
+  extractSuite,
+  engineSuite,
+];

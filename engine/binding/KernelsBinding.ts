@@ -7,8 +7,11 @@
  * @internal
  */
 
-/** A kernel variant name: `ref` (scalar), `avx2` (8 lanes) or `avx512` (16 lanes). */
-export type KernelVariant = 'ref' | 'avx2' | 'avx512';
+/**
+ * A kernel variant name: `ref` (scalar), `avx2` (8 lanes), `avx512` (16 lanes), or `avx512-emu`
+ * (the avx512 arithmetic emulated with AVX2, for tests: equals `avx512` bit for bit).
+ */
+export type KernelVariant = 'ref' | 'avx2' | 'avx512' | 'avx512-emu';
 
 /** Strides (in floats) of matmul's activation and output rows; defaults nIn and nOut. */
 export interface MatmulStrides {
@@ -18,7 +21,7 @@ export interface MatmulStrides {
 
 /** binding._testing.kernels */
 export interface KernelsTestingExports {
-  /** Variants this CPU can run, `ref` first. */
+  /** Variants this CPU can run: `ref`, `avx2`, then `avx512` if present, then `avx512-emu`. */
   variants(): KernelVariant[];
   /** Accumulator lanes of a variant (1, 8 or 16). */
   lanes(variant: KernelVariant): number;
@@ -73,8 +76,21 @@ export interface ProbeExports {
   readBandwidth(bytes: number, threads: number): number;
   /** Peak FMA throughput (GFLOP/s) of the best variant with `threads` threads. */
   fmaPeak(threads: number): number;
-  /** Best wall time (s) of `reps` matmul calls (best variant) after one warm-up call. */
-  matmulSeconds(typeId: number, bytes: Uint8Array, nIn: number, nOut: number, nTokens: number, threads: number, reps: number): number;
+  /**
+   * Best wall time (s) of `reps` matmul calls (best variant) after one warm-up call. `bytes` holds
+   * `copies` (default 1) consecutive [nOut, nIn] matrices; call r uses copy r % copies (a set
+   * larger than the last-level cache makes each call stream its weights from memory).
+   */
+  matmulSeconds(
+    typeId: number,
+    bytes: Uint8Array,
+    nIn: number,
+    nOut: number,
+    nTokens: number,
+    threads: number,
+    reps: number,
+    copies?: number,
+  ): number;
 }
 
 export interface KernelsBinding {

@@ -34,14 +34,16 @@ ifl::kernel_variant variant_arg(const Napi::CallbackInfo & info, size_t i) {
     if (v == "ref") return ifl::kernel_variant::ref;
     if (v == "avx2") return ifl::kernel_variant::avx2;
     if (v == "avx512") return ifl::kernel_variant::avx512;
-    throw make_type_error(info.Env(), "variant must be 'ref', 'avx2' or 'avx512'");
+    if (v == "avx512-emu") return ifl::kernel_variant::avx512_emulated;
+    throw make_type_error(info.Env(), "variant must be 'ref', 'avx2', 'avx512' or 'avx512-emu'");
 }
 
 Napi::Value variants(const Napi::CallbackInfo & info) {
     return guard(info.Env(), [&]() -> Napi::Value {
         Napi::Array out = Napi::Array::New(info.Env());
         uint32_t k = 0;
-        for (auto v : {ifl::kernel_variant::ref, ifl::kernel_variant::avx2, ifl::kernel_variant::avx512})
+        for (auto v : {ifl::kernel_variant::ref, ifl::kernel_variant::avx2, ifl::kernel_variant::avx512,
+                       ifl::kernel_variant::avx512_emulated})
             if (ifl::kernels_variant_available(v)) out.Set(k++, ifl::kernel_variant_name(v));
         return out;
     });

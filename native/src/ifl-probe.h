@@ -9,12 +9,13 @@ namespace ifl {
 class thread_pool;
 
 // Read-only streaming bandwidth in GB/s (1e9 bytes/s): every thread sums its contiguous part of
-// a `bytes` buffer (use one much larger than the last-level cache) with AVX2 loads; best of 5
-// passes after a warm-up. Throws ifl::error(invalid_argument) for bytes < 1 MiB.
+// a `bytes` buffer (use one much larger than the last-level cache) with AVX2 loads, as 4
+// interleaved streams; best pass after a warm-up (at least 5 passes and 0.5 s, at most 60).
+// Throws ifl::error(invalid_argument) for bytes < 1 MiB.
 double measure_read_bandwidth(size_t bytes, thread_pool & pool);
 
 // Peak float32 GFLOP/s (an FMA counts 2) of the best kernel variant: every thread runs
-// independent FMA chains held in registers; best of 5 runs.
+// independent FMA chains held in registers; best of many ~5 ms runs (at least 0.5 s).
 double measure_fma_peak(thread_pool & pool);
 
 namespace probe_detail {

@@ -105,6 +105,22 @@ describe('batch invariance (bitwise)', () => {
   }
 });
 
+describe('avx512-emu reproduces avx512', () => {
+  // The emulation runs the AVX-512 variant's templates with the same constants and lane-sum
+  // tree on AVX2, so every output must match bit for bit on CPUs that have AVX-512.
+  it.skipIf(!variants.includes('avx512'))('bitwise, every type, decode and prefill', () => {
+    for (const type of allTypeNames) {
+      const p = problem(type);
+      for (const n of [1, 3, 130]) {
+        const x = p.x.subarray(0, n * p.nIn);
+        const real = k.matmul('avx512', typeTraits[type].id, p.bytes, p.nIn, p.nOut, x, n, 2);
+        const emu = k.matmul('avx512-emu', typeTraits[type].id, p.bytes, p.nIn, p.nOut, x, n, 1);
+        expect(sameBits(real, emu), `${type} n_tokens=${n}`).toBe(-1);
+      }
+    }
+  });
+});
+
 describe('matmul strides', () => {
   it('reads strided activations and writes strided outputs, leaving padding untouched', () => {
     const p = problem('Q4_K');

@@ -1,11 +1,15 @@
 // ifl-kernels-avx2.cpp — the AVX2+FMA kernel variant: 8-lane accumulators, 4x3 prefill tiles,
-// 8-row decode tiles. The shared code lives in ifl-dequant-simd.h and ifl-matmul-simd.h.
+// fused 4-row decode. The shared code lives in ifl-dequant-*simd.h and ifl-matmul-simd.h.
+#include "ifl-kernels-variants.h"
+
+#if defined(IFL_X86)
 #include <immintrin.h>
 
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "ifl-fp16.h"
-#include "ifl-kernels-variants.h"
 #include "ifl-quants.h"
 
 #define IFL_KERNEL_VARIANT_TU 1
@@ -17,23 +21,19 @@ constexpr int VL = 8;
 constexpr int MK_R = 4, MK_T = 3;   // 12 accumulators + 3 x + 1 w = 16 ymm registers
 constexpr int DEC_R = 8;
 
+constexpr int FUSED_R = 4;          // rows per fused decode tile (4 accumulator chains)
+constexpr bool FUSED_DECODE = true;
+
+#include "ifl-dequant-simd.h"
+#include "ifl-dequant-rows-simd.h"
+
 inline vreg v_zero() { return _mm256_setzero_ps(); }
 inline vreg v_load(const float * p) { return _mm256_loadu_ps(p); }
 inline void v_store(float * p, vreg v) { _mm256_storeu_ps(p, v); }
 inline vreg v_fma(vreg a, vreg b, vreg c) { return _mm256_fmadd_ps(a, b, c); }
-inline vreg v_load_tail(const float * p, int n) {
-    alignas(32) static const int32_t k_mask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-    return _mm256_maskload_ps(p, _mm256_loadu_si256((const __m256i *)(k_mask + 8 - n)));
-}
-// Fixed tree: (l, l+4) -> (l, l+2) -> (0, 1).
-inline float v_reduce(vreg v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+inline vreg v_load_tail(const float * p, int n) { return load_tail8(p, n); }
+inline float v_reduce(vreg v) { return reduce8(v); }
 
-#include "ifl-dequant-simd.h"
 #include "ifl-matmul-simd.h"
 
 } // namespace
@@ -51,3 +51,15 @@ void dequantize(ggml_type t, const void * src, float * dst, int64_t n) {
 }
 
 } // namespace ifl::kern_avx2
+
+#else  // not x86: the variant is never selected (kernels_variant_available is false)
+
+#include "ifl-error.h"
+
+namespace ifl::kern_avx2 {
+size_t matmul_scratch_floats() { return 0; }
+void matmul_rows(const matmul_job &, int64_t, int64_t, float *) { throw_error(status::internal, "kern_avx2 kernels are x86 only"); }
+void dequantize(ggml_type, const void *, float *, int64_t) { throw_error(status::internal, "kern_avx2 kernels are x86 only"); }
+} // namespace ifl::kern_avx2
+
+#endif

@@ -1,5 +1,5 @@
 // ifl-kernels-variants.h — the entry points every SIMD variant translation unit exports
-// (ifl-kernels-avx2.cpp, ifl-kernels-avx512.cpp), used by the dispatch in ifl-kernels.cpp and
+// (ifl-kernels-avx2.cpp, ifl-kernels-avx512.cpp, ifl-kernels-emu512.cpp), used by the dispatch in ifl-kernels.cpp and
 // ifl-matmul.cpp. Declarations only: nothing here may be inline (see ifl-fp16.h for why).
 #pragma once
 
@@ -36,10 +36,16 @@ struct matmul_job {
 
 IFL_DECLARE_KERNEL_VARIANT(kern_avx2)
 IFL_DECLARE_KERNEL_VARIANT(kern_avx512)
+IFL_DECLARE_KERNEL_VARIANT(kern_emu512)   // AVX-512 arithmetic emulated with AVX2 (tests)
 
 } // namespace ifl
 
 namespace ifl {
+
+enum class kernel_variant;
+
+// Output rows [o0, o1) of a job with a SIMD variant, using this thread's scratch.
+void kernels_matmul_rows(kernel_variant v, const matmul_job & job, int64_t o0, int64_t o1);
 
 // A 64-byte aligned per-thread buffer of at least `floats` floats, grown (never shrunk) on
 // demand and freed when the thread exits. Contents are unspecified.

@@ -23,8 +23,7 @@ struct scratch_buffer {
 
 // Validates (type, n) and returns the traits.
 const ggml_type_traits & check_row(ggml_type t, int64_t n, const char * what) {
-    const ggml_type_traits * tr = ggml_type_get_traits((uint32_t)t);
-    if (!tr || !quants_type_supported(t)) throw_error(status::invalid_argument, "%s: unsupported tensor type %u", what, (unsigned)t);
+    const ggml_type_traits * tr = &quants_traits(t, what);
     if (n < 0 || n % tr->block_size != 0)
         throw_error(status::invalid_argument, "%s: row length %lld is not a multiple of the %s block size %lld",
                     what, (long long)n, tr->name, (long long)tr->block_size);
@@ -46,6 +45,21 @@ float * kernels_thread_scratch(size_t floats) {
     return buf.p;
 }
 
+void kernels_matmul_rows(kernel_variant v, const matmul_job & job, int64_t o0, int64_t o1) {
+    switch (v) {
+        case kernel_variant::avx512:
+            kern_avx512::matmul_rows(job, o0, o1, kernels_thread_scratch(kern_avx512::matmul_scratch_floats()));
+            break;
+        case kernel_variant::avx512_emulated:
+            kern_emu512::matmul_rows(job, o0, o1, kernels_thread_scratch(kern_emu512::matmul_scratch_floats()));
+            break;
+        case kernel_variant::avx2:
+            kern_avx2::matmul_rows(job, o0, o1, kernels_thread_scratch(kern_avx2::matmul_scratch_floats()));
+            break;
+        case kernel_variant::ref: throw_error(status::internal, "kernels_matmul_rows: ref rows are computed by matmul");
+    }
+}
+
 kernel_variant kernels_best_variant() {
     const cpu_features & f = cpu_get_features();
     if (f.avx512() && f.baseline()) return kernel_variant::avx512;
@@ -59,6 +73,7 @@ bool kernels_variant_available(kernel_variant v) {
         case kernel_variant::ref: return true;
         case kernel_variant::avx2: return f.baseline();
         case kernel_variant::avx512: return f.baseline() && f.avx512();
+        case kernel_variant::avx512_emulated: return f.baseline();
     }
     return false;
 }
@@ -68,12 +83,17 @@ const char * kernel_variant_name(kernel_variant v) {
         case kernel_variant::ref: return "ref";
         case kernel_variant::avx2: return "avx2";
         case kernel_variant::avx512: return "avx512";
+        case kernel_variant::avx512_emulated: return "avx512-emu";
     }
     return "?";
 }
 
 int kernel_variant_lanes(kernel_variant v) {
-    return v == kernel_variant::avx512 ? 16 : v == kernel_variant::avx2 ? 8 : 1;
+    switch (v) {
+        case kernel_variant::avx512: case kernel_variant::avx512_emulated: return 16;
+        case kernel_variant::avx2: return 8;
+        default: return 1;
+    }
 }
 
 float vec_dot_variant(kernel_variant v, ggml_type t, int64_t n, const void * w_row, const float * x) {
@@ -91,8 +111,7 @@ float vec_dot_variant(kernel_variant v, ggml_type t, int64_t n, const void * w_r
     // One output of a one-token matmul: the same code and order as every matmul row.
     float y = 0.0f;
     const matmul_job job{t, static_cast<const uint8_t *>(w_row), ggml_row_size(tr, n), n, x, n, 1, &y, 1};
-    if (v == kernel_variant::avx512) kern_avx512::matmul_rows(job, 0, 1, kernels_thread_scratch(kern_avx512::matmul_scratch_floats()));
-    else kern_avx2::matmul_rows(job, 0, 1, kernels_thread_scratch(kern_avx2::matmul_scratch_floats()));
+    kernels_matmul_rows(v, job, 0, 1);
     return y;
 }
 
@@ -105,7 +124,7 @@ void dequantize_row(ggml_type t, const void * src, float * dst, int64_t n) {
     switch (kernels_best_variant()) {
         case kernel_variant::avx512: kern_avx512::dequantize(t, src, dst, n); break;
         case kernel_variant::avx2: kern_avx2::dequantize(t, src, dst, n); break;
-        case kernel_variant::ref: dequantize_row_ref(t, src, dst, n); break;
+        default: dequantize_row_ref(t, src, dst, n); break;
     }
 }
 

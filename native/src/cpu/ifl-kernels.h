@@ -16,12 +16,15 @@
 
 namespace ifl {
 
-enum class kernel_variant { ref, avx2, avx512 };
+// avx512_emulated: the avx512 variant's exact arithmetic run with AVX2 (slow; for tests, so
+// that the 16-lane code is checked on any CPU and equals avx512 bit for bit where both run).
+// kernels_best_variant never returns it.
+enum class kernel_variant { ref, avx2, avx512, avx512_emulated };
 
 // The fastest variant this CPU runs (cpu_get_features; INFLLM_NO_AVX512=1 hides AVX-512).
 kernel_variant kernels_best_variant();
 bool           kernels_variant_available(kernel_variant v);
-const char *   kernel_variant_name(kernel_variant v);   // "ref", "avx2", "avx512"
+const char *   kernel_variant_name(kernel_variant v);   // "ref", "avx2", "avx512", "avx512-emu"
 // Lanes of the variant's accumulator (1, 8, 16): the error bound of a dot is ~(n/L + log2 L) ulp.
 int            kernel_variant_lanes(kernel_variant v);
 

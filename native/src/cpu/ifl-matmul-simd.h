@@ -9,7 +9,8 @@
 // VL columns at a time (increasing), acc = fma(w[o, k..k+VL), x[t, k..k+VL), acc); a final
 // partial vector uses zero-filled loads. Chunks spill acc to scratch and reload it unchanged.
 // Then y = v_reduce(acc). Tile shapes only change which outputs are computed together.
-// Include only from a variant .cpp, inside `namespace {`.
+// FUSED_DECODE (AVX2 only, where VL == 8 and v_reduce is reduce8) enables the fused one-token
+// path below. Include only from a variant .cpp, inside `namespace {`, after ifl-dequant-simd.h.
 #pragma once
 
 #if !defined(IFL_KERNEL_VARIANT_TU)
@@ -18,7 +19,7 @@
 
 constexpr int64_t KC = 256;             // columns per chunk: a multiple of every block size
 constexpr int64_t RP = 16;              // rows per panel (prefill); decode uses DEC_R
-constexpr int64_t TB = 8 * MK_T;        // tokens per token block (prefill)
+constexpr int64_t TB = 16 * MK_T;       // tokens per token block (prefill): amortises dequant
 constexpr size_t  W_SCRATCH = (size_t)RP * KC;                 // [RP][KC] dequantized chunk
 constexpr size_t  ACC_SCRATCH = (size_t)TB * RP * VL;          // [TB][RP][VL] partial sums
 static_assert(DEC_R <= RP, "decode rows fit the panel scratch");
@@ -77,12 +78,13 @@ inline void tile_dispatch(int r, int t, const float * w, int64_t ws, const float
     }
 }
 
-// Columns [kc, kc + kn) of rows [p0, p0 + rp) as float32: a view into F32 weights, or the
-// dequantized chunk in w_scratch ([rp][KC]). Returns the row stride in *ws.
+// Columns [kc, kc + kn) of rows [p0, p0 + rp) as float32: the dequantized chunk in w_scratch
+// ([rp][KC]); F32 rows are copied too (rows a power-of-two apart would share L1 sets), except a
+// single row, returned as a view. Returns the row stride in *ws.
 inline const float * weight_chunk(const ifl::matmul_job & j, int64_t p0, int64_t rp, int64_t kc, int64_t kn,
                                   float * w_scratch, int64_t * ws) {
     const uint8_t * row0 = j.w + (size_t)p0 * j.row_bytes;
-    if (j.type == ifl::ggml_type::f32) {
+    if (j.type == ifl::ggml_type::f32 && rp <= 1) {
         *ws = (int64_t)(j.row_bytes / sizeof(float));
         return reinterpret_cast<const float *>(row0) + kc;
     }
@@ -115,11 +117,82 @@ inline void panel(const ifl::matmul_job & j, int64_t p0, int64_t rp, int64_t t0,
         for (int64_t r = 0; r < rp; ++r) j.y[(t0 + t) * j.y_stride + p0 + r] = v_reduce(v_load(acc + t * acc_ts + r * VL));
 }
 
-// Output rows [o0, o1) for all tokens. One token: DEC_R rows per panel, each 256-column chunk
-// dequantized into L1 once and consumed at once (weights streamed once). Several tokens: RP-row
-// panels, token blocks of TB, MK_R x MK_T register tiles over each dequantized chunk.
+// ---- fused decode (AVX2: the block decoders' 8-element groups are exactly one vector) ----
+// One token, FUSED_R rows at a time: each row's single accumulator is fed straight from its
+// block decoder, acc = fma(w[k..k+8), x[k..k+8), acc) in increasing k, with the same zero-filled
+// final partial vector as micro_kernel, so every output is bitwise the micro_kernel's.
+struct dot_sink {
+    __m256        acc;
+    const float * x;    // x of the current block
+    void operator()(int off, __m256 w) { acc = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + off), acc); }
+};
+
+template <class D, int R>
+inline void decode_fused(const ifl::matmul_job & j, int64_t o0) {
+    const int64_t nb = j.n_in / D::elems;
+    dot_sink s[R];
+    const uint8_t * rows[R];
+    for (int r = 0; r < R; ++r) {
+        s[r].acc = _mm256_setzero_ps();
+        rows[r] = j.w + (size_t)(o0 + r) * j.row_bytes;
+    }
+    D dec[R];
+    for (int64_t b = 0; b < nb; ++b) {
+        for (int r = 0; r < R; ++r) {
+            dec[r].prepare(rows[r] + (size_t)b * D::bytes);
+            s[r].x = j.x + b * D::elems;
+        }
+        for_each_index([&](auto g) {
+            for (int r = 0; r < R; ++r) dec[r].template group<decltype(g)::value>(s[r]);
+        }, std::make_integer_sequence<int, D::groups>{});
+    }
+    const int rem = (int)(j.n_in - nb * D::elems);  // only F32/F16/BF16 rows (groups of 8)
+    if (rem > 0) {
+        const __m256 xt = load_tail8(j.x + nb * 8, rem);
+        for (int r = 0; r < R; ++r) {
+            alignas(32) float wt[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            dequant_range(j.type, rows[r], nb * 8, rem, wt);
+            s[r].acc = _mm256_fmadd_ps(_mm256_load_ps(wt), xt, s[r].acc);
+        }
+    }
+    for (int r = 0; r < R; ++r) j.y[o0 + r] = reduce8(s[r].acc);
+}
+
+template <class D>
+inline void decode_fused_range(const ifl::matmul_job & j, int64_t o0, int64_t o1) {
+    int64_t o = o0;
+    for (; o + FUSED_R <= o1; o += FUSED_R) decode_fused<D, FUSED_R>(j, o);
+    for (; o < o1; ++o) decode_fused<D, 1>(j, o);
+}
+
+// True when the fused path handled rows [o0, o1) of a one-token job.
+inline bool decode_fused_dispatch(const ifl::matmul_job & j, int64_t o0, int64_t o1) {
+    using ifl::ggml_type;
+    switch (j.type) {
+        case ggml_type::f32: decode_fused_range<dec_f32_8>(j, o0, o1); return true;
+        case ggml_type::f16: decode_fused_range<dec_f16_8>(j, o0, o1); return true;
+        case ggml_type::bf16: decode_fused_range<dec_bf16_8>(j, o0, o1); return true;
+        case ggml_type::q4_0: decode_fused_range<dec_q4_0>(j, o0, o1); return true;
+        case ggml_type::q4_1: decode_fused_range<dec_q4_1>(j, o0, o1); return true;
+        case ggml_type::q5_0: decode_fused_range<dec_q5_0>(j, o0, o1); return true;
+        case ggml_type::q5_1: decode_fused_range<dec_q5_1>(j, o0, o1); return true;
+        case ggml_type::q8_0: decode_fused_range<dec_q8_0>(j, o0, o1); return true;
+        case ggml_type::q2_k: decode_fused_range<dec_q2_k>(j, o0, o1); return true;
+        case ggml_type::q3_k: decode_fused_range<dec_q3_k>(j, o0, o1); return true;
+        case ggml_type::q4_k: decode_fused_range<dec_q4_k>(j, o0, o1); return true;
+        case ggml_type::q5_k: decode_fused_range<dec_q5_k>(j, o0, o1); return true;
+        case ggml_type::q6_k: decode_fused_range<dec_q6_k>(j, o0, o1); return true;
+        default: return false;
+    }
+}
+
+// Output rows [o0, o1) for all tokens. One token: the fused decode (AVX2), or DEC_R rows per
+// panel with each 256-column chunk dequantized into L1 and consumed at once; either way the
+// weights are streamed once. Several tokens: RP-row panels, token blocks of TB tokens, MK_R x MK_T
+// register tiles over each dequantized chunk (dequantized once per token block).
 inline void matmul_rows_impl(const ifl::matmul_job & j, int64_t o0, int64_t o1, float * scratch) {
     const bool decode = j.n_tokens == 1;
+    if (FUSED_DECODE && decode && decode_fused_dispatch(j, o0, o1)) return;
     const int64_t rows = decode ? DEC_R : RP, tokens = decode ? 1 : TB;
     const int r_tile = decode ? DEC_R : MK_R, t_tile = decode ? 1 : MK_T;
     for (int64_t t0 = 0; t0 < j.n_tokens; t0 += tokens) {

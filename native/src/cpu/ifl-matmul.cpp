@@ -16,9 +16,7 @@ namespace {
 constexpr int64_t k_row_grain = 16;  // rows per work unit: a whole prefill panel
 
 const ggml_type_traits & check_weight(const weight_view & w, const char * what) {
-    const ggml_type_traits * tr = ggml_type_get_traits((uint32_t)w.type);
-    if (!tr || !quants_type_supported(w.type))
-        throw_error(status::invalid_argument, "%s: unsupported tensor type %u", what, (unsigned)w.type);
+    const ggml_type_traits * tr = &quants_traits(w.type, what);
     if (w.n_in < 0 || w.n_out < 0 || w.n_in % tr->block_size != 0)
         throw_error(status::invalid_argument, "%s: bad %s weight shape [%lld, %lld]", what, tr->name,
                     (long long)w.n_in, (long long)w.n_out);
@@ -50,15 +48,8 @@ struct matmul_task {
 };
 
 void run_rows(const matmul_task & task, int64_t o0, int64_t o1) {
-    switch (task.variant) {
-        case kernel_variant::avx512:
-            kern_avx512::matmul_rows(task.job, o0, o1, kernels_thread_scratch(kern_avx512::matmul_scratch_floats()));
-            break;
-        case kernel_variant::avx2:
-            kern_avx2::matmul_rows(task.job, o0, o1, kernels_thread_scratch(kern_avx2::matmul_scratch_floats()));
-            break;
-        case kernel_variant::ref: matmul_rows_ref(task.job, o0, o1); break;
-    }
+    if (task.variant == kernel_variant::ref) matmul_rows_ref(task.job, o0, o1);
+    else kernels_matmul_rows(task.variant, task.job, o0, o1);
 }
 
 } // namespace

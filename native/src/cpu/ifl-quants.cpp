@@ -24,6 +24,24 @@ bool quants_type_supported(ggml_type t) {
 
 namespace {
 
+size_t block_bytes(ggml_type t) {
+    switch (t) {
+        case ggml_type::f32: return 4;
+        case ggml_type::f16: case ggml_type::bf16: return 2;
+        case ggml_type::q4_0: return sizeof(block_q4_0);
+        case ggml_type::q4_1: return sizeof(block_q4_1);
+        case ggml_type::q5_0: return sizeof(block_q5_0);
+        case ggml_type::q5_1: return sizeof(block_q5_1);
+        case ggml_type::q8_0: return sizeof(block_q8_0);
+        case ggml_type::q2_k: return sizeof(block_q2_k);
+        case ggml_type::q3_k: return sizeof(block_q3_k);
+        case ggml_type::q4_k: return sizeof(block_q4_k);
+        case ggml_type::q5_k: return sizeof(block_q5_k);
+        case ggml_type::q6_k: return sizeof(block_q6_k);
+        default: return 0;
+    }
+}
+
 void deq_q4_0(const block_q4_0 & b, float * y) {
     const float d = fp16_to_f32(b.d);
     for (int j = 0; j < 16; ++j) {
@@ -147,9 +165,15 @@ void deq_blocks(const void * src, float * dst, int64_t nb, int64_t qk) {
 
 } // namespace
 
-void dequantize_row_ref(ggml_type t, const void * src, float * dst, int64_t n) {
+const ggml_type_traits & quants_traits(ggml_type t, const char * what) {
     const ggml_type_traits * tr = ggml_type_get_traits((uint32_t)t);
-    if (!tr || !quants_type_supported(t)) throw_error(status::invalid_argument, "dequantize: unsupported type %u", (unsigned)t);
+    if (!tr || !quants_type_supported(t)) throw_error(status::invalid_argument, "%s: unsupported tensor type %u", what, (unsigned)t);
+    IFL_ASSERT(tr->type_size == block_bytes(t));
+    return *tr;
+}
+
+void dequantize_row_ref(ggml_type t, const void * src, float * dst, int64_t n) {
+    const ggml_type_traits * tr = &quants_traits(t, "dequantize");
     if (n < 0 || n % tr->block_size != 0)
         throw_error(status::invalid_argument, "dequantize: %lld is not a multiple of the %s block size", (long long)n, tr->name);
     const int64_t nb = n / tr->block_size;

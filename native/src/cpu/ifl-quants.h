@@ -61,6 +61,11 @@ static inline void q3k_scales(const uint8_t * packed, int8_t out[16]) {
 // True for the types dequantize_row_ref / the kernels accept (F32 F16 BF16 and the ten quants).
 bool quants_type_supported(ggml_type t);
 
+// Traits of a supported type, checked once against the block structs above (sizeof ==
+// type_size, so the GGUF reader's sizes and these layouts cannot drift apart); throws
+// ifl::error(invalid_argument) for an unknown or unsupported type.
+const ggml_type_traits & quants_traits(ggml_type t, const char * what);
+
 // Scalar reference: n elements (a multiple of the block size, checked) of type t -> float32.
 // Throws ifl::error(invalid_argument) for an unsupported type or a bad n.
 void dequantize_row_ref(ggml_type t, const void * src, float * dst, int64_t n);
