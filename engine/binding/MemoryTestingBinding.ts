@@ -111,8 +111,9 @@ export interface TestMemory {
   /** Initial tokens' raw K and V, each [nHeadKv, initLen, headDim]. */
   infllmInit(layer: number): { k: Float32Array; v: Float32Array };
   /**
-   * InfLLM: appends n tokens with keys/values k, v [n, nHeadKv, headDim] to every layer, with the
-   * bookkeeping of one call but without attention (representative scores stay 0). Benchmarks.
+   * Appends n tokens with raw keys/values k, v [n, nHeadKv, headDim] to every layer as a committed
+   * call would store them, without attention (InfLLM: the bookkeeping of one call, representative
+   * scores stay 0; full cache: rotated keys in its pages). Benchmarks.
    */
   fillKv(k: Float32Array, v: Float32Array): void;
   /** InfLLM: saves the memory (test identity, token history all 0) to `dir`, synchronously. */

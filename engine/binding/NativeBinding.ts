@@ -4,6 +4,7 @@
  * below. Services receive a NativeBinding by injection, so unit tests can pass a fake.
  * @internal
  */
+import type { BenchTestingBinding } from './BenchBinding.js';
 import type { GgufBinding, GgufTestingBinding } from './GgufBinding.js';
 import type { KernelsBinding } from './KernelsBinding.js';
 import type { MemioBinding, MemioTestingBinding } from './MemioBinding.js';
@@ -33,4 +34,4 @@ export interface CoreBinding {
 }
 
 /** The complete native binding: the intersection of every area's interface. */
-export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding & KernelsBinding & MemoryTestingBinding & ModelBinding & ModelTestingBinding & MemioBinding & MemioTestingBinding;
+export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding & KernelsBinding & MemoryTestingBinding & ModelBinding & ModelTestingBinding & MemioBinding & MemioTestingBinding & BenchTestingBinding;

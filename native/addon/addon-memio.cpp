@@ -70,8 +70,9 @@ private:
     std::string             message_;
 };
 
-// Runs exec on a worker while the session is marked busy.
-Napi::Promise start_job(Napi::Env env, const Napi::Object & session, session_core & core, const char * name,
+} // namespace
+
+Napi::Promise start_session_job(Napi::Env env, const Napi::Object & session, session_core & core, const char * name,
                         std::function<void()> exec, promise_worker::done_fn done) {
     bool expected = false;
     if (!core.busy.compare_exchange_strong(expected, true, std::memory_order_acq_rel))
@@ -87,8 +88,6 @@ Napi::Promise start_job(Napi::Env env, const Napi::Object & session, session_cor
     w->Queue();
     return p;
 }
-
-} // namespace
 
 ifl::memory_model_id model_identity(const ifl::model & m) {
     const ifl::model_hparams & hp = m.hparams();
@@ -110,7 +109,7 @@ Napi::Promise session_save(Napi::Env env, const Napi::Object & session, session_
     auto res = std::make_shared<ifl::save_result>();
     auto ms = std::make_shared<double>(0);
     session_core * c = &core;
-    return start_job(
+    return start_session_job(
         env, session, core, "save",
         [c, dir, hook, res, ms] {
             const auto t0 = std::chrono::steady_clock::now();
@@ -140,7 +139,7 @@ Napi::Promise session_verify(Napi::Env env, const Napi::Object & session, sessio
     auto res = std::make_shared<ifl::verify_result>();
     auto ms = std::make_shared<double>(0);
     session_core * c = &core;
-    return start_job(
+    return start_session_job(
         env, session, core, "verify",
         [c, res, ms] {
             const auto t0 = std::chrono::steady_clock::now();

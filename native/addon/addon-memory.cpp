@@ -326,14 +326,12 @@ Napi::Value test_memory::infllm_init(const Napi::CallbackInfo & info) {
 // fillKv(k, v [n, nHeadKv, headDim]): n tokens into every layer without attention (benchmarks).
 Napi::Value test_memory::fill_kv(const Napi::CallbackInfo & info) {
     return run(info, [&]() -> Napi::Value {
-        auto * m = dynamic_cast<ifl::infllm_memory *>(mem_.get());
-        if (!m) throw make_type_error(info.Env(), "not an InfLLM memory");
         std::vector<float> k, v;
         f32_arg(info[0], "k", -1, k);
         const int64_t row = (int64_t)layout_.n_head_kv * layout_.head_dim;
         if (k.empty() || (int64_t)k.size() % row != 0) throw make_type_error(info.Env(), "k must hold whole [nHeadKv, headDim] rows");
         f32_arg(info[1], "v", (int64_t)k.size(), v);
-        m->append_kv_only((int64_t)k.size() / row, k.data(), v.data());
+        mem_->append_kv_only((int64_t)k.size() / row, k.data(), v.data());
         return info.Env().Undefined();
     });
 }

@@ -125,6 +125,20 @@ std::unique_ptr<attn_memory> kv_cache::fork() const {
     return f;
 }
 
+void kv_cache::append_kv_only(int64_t n, const float * k, const float * v) {
+    if (call_.active()) throw_error(status::invalid_argument, "append_kv_only: a call is in progress");
+    if (n < 1) return;
+    if (capacity_ > 0 && n > capacity_left())
+        throw_error(status::invalid_argument, "context full: %lld tokens requested, %lld left of capacity %lld",
+                    (long long)n, (long long)capacity_left(), (long long)capacity_);
+    const int64_t rf = row_floats();
+    rope_.compute(layout_.rope, n_past_, n);
+    std::vector<float> k_rot(k, k + n * rf);  // [n, n_head_kv, head_dim] rotated at positions [n_past, n_past + n)
+    for (int64_t t = 0; t < n; ++t) rope_.rotate(layout_.rope, t, k_rot.data() + t * rf, layout_.n_head_kv, layout_.head_dim);
+    for (auto & lp : layers_) write_tokens(lp, n_past_, n, k_rot.data(), v);
+    n_past_ += n;
+}
+
 memory_stats kv_cache::stats() const {
     memory_stats s;
     s.n_tokens = n_past_;

@@ -32,6 +32,7 @@ public:
     std::unique_ptr<attn_memory> fork() const override;
     void set_retrieval_sink(retrieval_sink *) override {}
     memory_stats stats() const override;
+    void append_kv_only(int64_t n, const float * k, const float * v) override;
 
 private:
     struct page {

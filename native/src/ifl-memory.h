@@ -87,6 +87,13 @@ public:
     // Where retrieval decisions go (nullptr: nowhere). The full cache makes none.
     virtual void set_retrieval_sink(retrieval_sink * sink) = 0;
     virtual memory_stats stats() const = 0;
+
+    // ---- benchmarks and tests ------------------------------------------------------------------
+    // Appends n tokens with raw keys/values k, v [n, n_head_kv, head_dim] (before RoPE) to every
+    // layer, stored exactly as a committed call would store them but without computing attention
+    // (InfLLM: representative scores stay 0). Builds long contexts quickly; no call may be in
+    // progress (invalid_argument), and the capacity must allow n more tokens.
+    virtual void append_kv_only(int64_t n, const float * k, const float * v) = 0;
 };
 
 // Checks a layout (heads divisible, head_dim and RoPE dims sane); throws invalid_argument.

@@ -44,10 +44,9 @@ public:
     void seal_blocks();
     // Replaces the committed state: n_past tokens, one state per layer.
     void restore(int64_t n_past, const std::vector<infllm_layer_state> & layers);
-    // Benchmarks and tests: appends n tokens with keys/values k, v [n, n_head_kv, head_dim] to every
-    // layer with the bookkeeping of one call (chunks, init, blocks) but without attention (the
-    // representative scores stay 0). Builds large memories quickly.
-    void append_kv_only(int64_t n, const float * k, const float * v);
+    // attn_memory::append_kv_only with the bookkeeping of one call (chunks, init, blocks; the
+    // representative scores stay 0).
+    void append_kv_only(int64_t n, const float * k, const float * v) override;
 
 private:
     attn_layout               layout_;
