@@ -57,14 +57,15 @@ interface EngineRow {
   breakdown?: WorkerResult['breakdown'];
 }
 
-function cacheDir(): string {
+/** The folder of generated benchmark models: $INFLLM_BENCH_CACHE or <tmpdir>/infllm-bench-models. */
+export function cacheDir(): string {
   const dir = process.env.INFLLM_BENCH_CACHE ?? join(tmpdir(), 'infllm-bench-models');
   mkdirSync(dir, { recursive: true });
   return dir;
 }
 
 /** The model file of a config, written once (deterministic per seed) and reused. */
-async function modelFile(preset: Preset, weightType: 'Q8_0' | 'Q4_K'): Promise<string> {
+export async function modelFile(preset: Preset, weightType: 'Q8_0' | 'Q4_K'): Promise<string> {
   const path = join(cacheDir(), `${preset}.${weightType.toLowerCase()}.v${CACHE_VERSION}.gguf`);
   if (!existsSync(path)) {
     process.stderr.write(`bench engine: writing ${path}…\n`);

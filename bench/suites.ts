@@ -1,6 +1,7 @@
 /** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
 import { engineSuite } from './engine.js';
 import { extractSuite } from './extract.js';
+import { infllmSuite } from './infllm.js';
 import { runKernelsBench } from './kernels.js';
 import { memoryBench } from './memoryBench.js';
 import { memoryIoBench } from './memoryIoBench.js';
@@ -27,4 +28,5 @@ export const suites: BenchSuite[] = [
   tokenizerSuite,
   extractSuite,
   engineSuite,
+  infllmSuite,
 ];

@@ -1,0 +1,25 @@
+/**
+ * Child process of the "infllm" suite: `node dist/bench/infllmWorker.js <task-json>` runs one
+ * measurement (context / saveopen / passkey) and prints its result as one JSON object on stdout,
+ * so that process RSS and allocator state belong to that measurement alone.
+ */
+import { runContextTask, type ContextTask } from './infllmContext.js';
+import { runPasskeyTask, type PasskeyTask } from './infllmPasskey.js';
+import { runSaveOpenTask, type SaveOpenTask } from './infllmSaveOpen.js';
+
+/** Every task a worker runs. */
+export type WorkerTask = ContextTask | SaveOpenTask | PasskeyTask;
+
+async function run(task: WorkerTask): Promise<unknown> {
+  switch (task.kind) {
+    case 'context':
+      return runContextTask(task);
+    case 'saveopen':
+      return runSaveOpenTask(task);
+    case 'passkey':
+      return runPasskeyTask(task);
+  }
+}
+
+const result = await run(JSON.parse(process.argv[2]) as WorkerTask);
+process.stdout.write(JSON.stringify(result) + '\n');
