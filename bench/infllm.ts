@@ -1,16 +1,25 @@
 /**
  * Benchmark suite "infllm" (`npm run bench -- infllm`): what InfLLM costs and what it buys, on a
  * random model in the shape of Qwen2.5-0.5B (Q8_0, cached like the engine suite's) and on the
- * tiny passkey model. Parts (INFLLM_BENCH_PARTS, default all):
- *   decode   — decode ms/token vs context (4K…256K), InfLLM (paper defaults) vs full attention,
- *              contexts reached by the benchmark-only synthetic fill, plus the real-prefill runs;
- *   prefill  — real prefill time vs length (2K…16K), InfLLM vs full, with a linear fit;
- *   memory   — process RSS and the memory's own resident/mapped bytes vs length, f16/q8, RAM/disk;
- *   saveopen — save and open time and size at 16K/64K, f16/q8, RAM/disk tier, first token after open;
- *   passkey  — passkey accuracy vs length (512…32K): InfLLM, full attention, a 256-token window,
- *              on generated prompts of the dev files' kind, plus the dev prompts themselves.
- * Every measurement runs in its own process (bench/infllmWorker.ts). Knobs: see README of the
- * suite in the markdown header and `knobs()` below. Results: bench/results/infllm.{json,md}.
+ * tiny passkey model. Parts, each measured in child processes (bench/infllmWorker.ts):
+ *   decode   — decode ms/token vs context, InfLLM (paper settings) vs full attention, contexts
+ *              reached by the benchmark-only synthetic fill, interleaved rounds, 2 and 1 threads;
+ *   prefill  — real prefill vs length, InfLLM and full attention alternating call by call, linear
+ *              fit; decode after real prefill vs after the synthetic fill;
+ *   memory   — process RSS and the memory's resident/mapped bytes vs length, f16/q8, RAM/disk;
+ *   saveopen — save and open time and size, f16/q8, RAM/disk tier, first token after open;
+ *   passkey  — accuracy vs length: InfLLM, full attention, a 256-token window, on generated
+ *              prompts of the dev files' kind, plus the dev prompts themselves.
+ * Environment knobs (comma lists; defaults in knobs()): INFLLM_BENCH_PARTS, INFLLM_BENCH_WEIGHTS
+ * (Q8_0|Q4_K), INFLLM_BENCH_THREADS, INFLLM_BENCH_DECODE_THREADS, INFLLM_BENCH_DECODE_CONTEXTS,
+ * INFLLM_BENCH_DECODE_STEPS, INFLLM_BENCH_PREFILL_LENGTHS, INFLLM_BENCH_PREFILL_FULL_MAX,
+ * INFLLM_BENCH_FULL_MAX_CONTEXT, INFLLM_BENCH_MEMORY_CONTEXTS, INFLLM_BENCH_SAVE_CONTEXTS,
+ * INFLLM_BENCH_PASSKEY_LENGTHS, INFLLM_BENCH_PASSKEY_PROMPTS, INFLLM_BENCH_PASSKEY_METHODS
+ * (infllm,full,window,infllm-b4), INFLLM_BENCH_PASSKEY_FULL_MAX, INFLLM_BENCH_PASSKEY_THREADS,
+ * INFLLM_BENCH_PASSKEY_DEV (0/1), INFLLM_BENCH_PASSKEY_POOL (stories), INFLLM_BENCH_SCRATCH
+ * (disk-tier and saved-memory folder), INFLLM_BENCH_CACHE (models, story pool), INFLLM_SHARED.
+ * INFLLM_BENCH_QUICK=1 shrinks every default to a run of a few minutes.
+ * Results: bench/results/infllm.{json,md}.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { freemem, loadavg } from 'node:os';
@@ -20,8 +29,10 @@ import { SYNTHETIC_PRESETS } from '../engine/gguf/syntheticModel.js';
 import { packageRoot } from '../engine/binding/loadBinding.js';
 import { cacheDir, modelFile } from './engine.js';
 import { envInt, envInts, envWords, machineInfo, note, runWorker } from './infllmCommon.js';
-import type { ContextResult, ContextTask } from './infllmContext.js';
+import type { DecodeResult, DecodeTask } from './infllmDecode.js';
+import type { MemoryResult, MemoryTask } from './infllmMemory.js';
 import type { PasskeyMethod, PasskeyResult, PasskeyTask } from './infllmPasskey.js';
+import type { PrefillResult, PrefillTask } from './infllmPrefill.js';
 import { infllmMarkdown, type InfllmBenchData, type OfficialDevResult, type WorkerRun } from './infllmReport.js';
 import type { SaveOpenResult, SaveOpenTask } from './infllmSaveOpen.js';
 import type { BenchResult, BenchSuite } from './suites.js';
@@ -35,25 +46,33 @@ const SHARED = process.env.INFLLM_SHARED ?? join(packageRoot(), '..', 'shared');
 function knobs() {
   const s = SYNTHETIC_PRESETS[PRESET];
   const fullBytesPerToken = s.nLayer * 2 * s.nHeadKv * (s.nEmbd / s.nHead) * 4; // f32 K and V pages
+  const quick = envInt('INFLLM_BENCH_QUICK', 0) !== 0; // smaller defaults for a run of a few minutes
+  const q = <T>(full: T, small: T): T => (quick ? small : full);
   return {
     parts: envWords('INFLLM_BENCH_PARTS', ['decode', 'prefill', 'memory', 'saveopen', 'passkey']),
     weightType: envWords('INFLLM_BENCH_WEIGHTS', ['Q8_0'])[0] as 'Q8_0' | 'Q4_K',
     threads: envInt('INFLLM_BENCH_THREADS', 2),
-    decodeContexts: envInts('INFLLM_BENCH_DECODE_CONTEXTS', [4096, 16384, 65536, 262144]),
-    decodeSteps: envInt('INFLLM_BENCH_DECODE_STEPS', 9),
-    prefillLengths: envInts('INFLLM_BENCH_PREFILL_LENGTHS', [2048, 4096, 8192, 16384]),
+    /** Decode is measured once per thread count: 2 (the machine's cores) and 1 (its CPU time is immune to preemption). */
+    decodeThreads: envInts('INFLLM_BENCH_DECODE_THREADS', [2, 1]),
+    decodeContexts: envInts('INFLLM_BENCH_DECODE_CONTEXTS', q([4096, 16384, 65536, 262144], [4096, 65536])),
+    /** Interleaved decode rounds (after a warm-up round). */
+    decodeSteps: envInt('INFLLM_BENCH_DECODE_STEPS', q(9, 3)),
+    prefillLengths: envInts('INFLLM_BENCH_PREFILL_LENGTHS', q([2048, 4096, 8192, 12288, 16384, 24576, 32768], [1024, 2048, 3072])),
+    /** Real prefill of full attention only up to this length (its cost grows quadratically). */
+    prefillFullMax: envInt('INFLLM_BENCH_PREFILL_FULL_MAX', 16384),
     /** Full attention runs only where its f32 KV cache fits: default 40% of the free memory at start. */
     fullMaxContext: envInt('INFLLM_BENCH_FULL_MAX_CONTEXT', Math.floor((0.4 * freemem()) / fullBytesPerToken)),
     fullBytesPerToken,
-    memoryContexts: envInts('INFLLM_BENCH_MEMORY_CONTEXTS', [16384, 65536, 262144]),
-    saveContexts: envInts('INFLLM_BENCH_SAVE_CONTEXTS', [16384, 65536]),
-    passkeyLengths: envInts('INFLLM_BENCH_PASSKEY_LENGTHS', [512, 1024, 2048, 4096, 8192, 16384, 32768]),
-    passkeyPrompts: envInt('INFLLM_BENCH_PASSKEY_PROMPTS', 20),
+    memoryContexts: envInts('INFLLM_BENCH_MEMORY_CONTEXTS', q([16384, 65536, 262144], [16384])),
+    saveContexts: envInts('INFLLM_BENCH_SAVE_CONTEXTS', q([16384, 65536], [16384])),
+    passkeyLengths: envInts('INFLLM_BENCH_PASSKEY_LENGTHS', q([512, 1024, 2048, 4096, 8192, 16384, 32768], [512, 2048])),
+    passkeyPrompts: envInt('INFLLM_BENCH_PASSKEY_PROMPTS', q(20, 5)),
     passkeyMethods: envWords('INFLLM_BENCH_PASSKEY_METHODS', ['infllm', 'full', 'window']),
-    passkeyFullMax: envInt('INFLLM_BENCH_PASSKEY_FULL_MAX', 32768),
+    /** Passkey with full attention only up to this length (quadratic cost; it fails from 2K on). */
+    passkeyFullMax: envInt('INFLLM_BENCH_PASSKEY_FULL_MAX', 16384),
     passkeyThreads: envInt('INFLLM_BENCH_PASSKEY_THREADS', 1),
-    passkeyDev: envInt('INFLLM_BENCH_PASSKEY_DEV', 1) !== 0,
-    poolSize: envInt('INFLLM_BENCH_PASSKEY_POOL', 1000),
+    passkeyDev: envInt('INFLLM_BENCH_PASSKEY_DEV', q(1, 0)) !== 0,
+    poolSize: envInt('INFLLM_BENCH_PASSKEY_POOL', q(1000, 100)),
     scratch: process.env.INFLLM_BENCH_SCRATCH ?? cacheDir(),
   };
 }
@@ -81,35 +100,31 @@ export const PASSKEY_METHODS: Record<string, PasskeyMethod> = {
 
 const uniqSorted = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
 
-function contextTask(k: Knobs, model: string, o: Partial<ContextTask> & Pick<ContextTask, 'attention' | 'route' | 'checkpoints'>): ContextTask {
-  return {
-    kind: 'context', model, threads: k.threads, decodeAt: o.checkpoints, decodeSteps: k.decodeSteps, callTokens: 512, seed: 1,
-    scratchRoot: k.scratch, ...(o.attention === 'infllm' ? { infllm: { ...PAPER } } : {}), ...o,
-  };
+function decodeTasks(k: Knobs, model: string): DecodeTask[] {
+  if (!k.parts.includes('decode')) return [];
+  return k.decodeThreads.map((threads) => ({
+    kind: 'decode', model, threads, infllm: { ...PAPER }, contexts: uniqSorted(k.decodeContexts), fullMaxContext: k.fullMaxContext, rounds: k.decodeSteps, seed: 1,
+  }));
 }
 
-/** The context runs of the decode, prefill and memory parts. */
-function contextTasks(k: Knobs, model: string): ContextTask[] {
-  const tasks: ContextTask[] = [];
-  const want = (p: string) => k.parts.includes(p);
-  if (want('decode') || want('prefill')) {
-    const real = k.prefillLengths.map((n) => Math.ceil(n / 512) * 512);
-    tasks.push(contextTask(k, model, { attention: 'infllm', route: 'real', checkpoints: real }));
-    const fullReal = real.filter((n) => n <= k.fullMaxContext);
-    if (fullReal.length > 0) tasks.push(contextTask(k, model, { attention: 'full', route: 'real', checkpoints: fullReal }));
-  }
-  if (want('decode') || want('memory')) {
-    const synth = uniqSorted([...(want('decode') ? k.decodeContexts : []), ...(want('memory') ? k.memoryContexts : [])]);
-    tasks.push(contextTask(k, model, { attention: 'infllm', route: 'synthetic', checkpoints: synth, infllm: { ...PAPER, kvType: 'f16' } }));
-    const full = synth.filter((n) => n <= k.fullMaxContext);
-    if (full.length > 0) tasks.push(contextTask(k, model, { attention: 'full', route: 'synthetic', checkpoints: full }));
-  }
-  if (want('memory')) {
-    for (const [kvType, storage] of [['q8', 'ram'], ['f16', 'disk'], ['q8', 'disk']] as const)
-      tasks.push(contextTask(k, model, {
-        attention: 'infllm', route: 'synthetic', checkpoints: uniqSorted(k.memoryContexts), infllm: { ...PAPER, kvType }, storage, decodeSteps: 3,
-      }));
-  }
+function prefillTasks(k: Knobs, model: string): PrefillTask[] {
+  if (!k.parts.includes('prefill')) return [];
+  const checkpoints = uniqSorted(k.prefillLengths.map((n) => Math.ceil(n / 512) * 512));
+  const decodeAt = checkpoints.filter((n) => k.decodeContexts.includes(n));
+  return [{
+    kind: 'prefill', model, threads: k.threads, infllm: { ...PAPER }, checkpoints, fullMaxContext: Math.min(k.fullMaxContext, k.prefillFullMax),
+    decodeAt: decodeAt.length > 0 ? decodeAt : checkpoints.slice(-1), rounds: k.decodeSteps, callTokens: 512, seed: 1,
+  }];
+}
+
+function memoryTasks(k: Knobs, model: string): MemoryTask[] {
+  if (!k.parts.includes('memory')) return [];
+  const base = { kind: 'memory' as const, model, threads: k.threads, scratchRoot: k.scratch, contexts: uniqSorted(k.memoryContexts), decodeSteps: 3, seed: 2 };
+  const tasks: MemoryTask[] = (['f16', 'q8'] as const).flatMap((kvType) =>
+    (['ram', 'disk'] as const).map((storage) => ({ ...base, attention: 'infllm' as const, infllm: { ...PAPER, kvType }, storage })),
+  );
+  const full = base.contexts.filter((n) => n <= k.fullMaxContext);
+  if (full.length > 0) tasks.push({ ...base, attention: 'full', storage: 'ram', contexts: full });
   return tasks;
 }
 
@@ -159,9 +174,12 @@ export const infllmSuite: BenchSuite = {
       runs.push({ label, seconds: (performance.now() - t0) / 1000, loadavgStart: loadStart, loadavgEnd: loadavg() });
       return r;
     };
-    const context: ContextResult[] = [];
-    for (const t of contextTasks(k, model))
-      context.push(await run(`${t.attention} ${t.route}${t.infllm?.kvType ? ` ${t.infllm.kvType}` : ''}${t.storage ? ` ${t.storage}` : ''} to ${t.checkpoints.join(', ')}`, t));
+    const decode: DecodeResult[] = [];
+    for (const t of decodeTasks(k, model)) decode.push(await run(`decode, ${t.threads} thread(s), to ${t.contexts.join(', ')}`, t));
+    const prefill: PrefillResult[] = [];
+    for (const t of prefillTasks(k, model)) prefill.push(await run(`prefill to ${t.checkpoints.join(', ')}`, t));
+    const memory: MemoryResult[] = [];
+    for (const t of memoryTasks(k, model)) memory.push(await run(`memory ${t.attention} ${t.infllm?.kvType ?? 'f32'} ${t.storage} to ${t.contexts.join(', ')}`, t));
     const saveOpen: SaveOpenResult[] = [];
     for (const t of saveOpenTasks(k, model)) saveOpen.push(await run(`save/open ${t.tokens} ${t.kvType} ${t.storage}`, t));
     const passkey: PasskeyResult[] = [];
@@ -170,7 +188,7 @@ export const infllmSuite: BenchSuite = {
     const officialDev = existsSync(officialPath) ? (JSON.parse(readFileSync(officialPath, 'utf8')) as OfficialDevResult[]) : [];
     const data: InfllmBenchData = {
       preset: PRESET, model, knobs: k, paper: PAPER, passkeyMethods: PASSKEY_METHODS, officialDev, machineStart, machineEnd: machineInfo(),
-      totalSeconds: (performance.now() - started) / 1000, runs, context, saveOpen, passkey,
+      totalSeconds: (performance.now() - started) / 1000, runs, decode, prefill, memory, saveOpen, passkey,
     };
     return { name: 'infllm', date: new Date().toISOString(), data, markdown: infllmMarkdown(data) };
   },

@@ -1,10 +1,11 @@
 /**
  * Worker part of the "infllm" suite: saving and opening a memory of the benchmark model. An
  * InfLLM session (paper settings, f16 or q8 blocks, RAM or disk tier) is filled to `tokens` with
- * the benchmark-only native fill, a decode step is timed on it (baseline), then:
+ * the benchmark-only native fill and forked (the never-saved baseline), then:
  *   save: wall ms and bytes (the disk tier links its sealed segments instead of writing them);
  *   open (lazy verification): ms; then the first token after open (one greedy 1-token call,
- *   which verifies the checksums of the blocks it touches) and a few more steps;
+ *   which verifies the checksums of the blocks it touches), then steps on the opened memory
+ *   interleaved with steps on the baseline;
  *   open with every block verified: ms.
  * The saved files were just written, so the page cache is warm: cold-disk opens are not measured.
  */
@@ -12,8 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBinding } from '../engine/binding/loadBinding.js';
 import type { NativeBinding } from '../engine/binding/NativeBinding.js';
-import type { NativeInfllmSettings, NativeKvType, NativeSession } from '../engine/binding/ModelBinding.js';
-import { median, note, randomTokens, rssBytes } from './infllmCommon.js';
+import type { NativeInfllmSettings, NativeKvType } from '../engine/binding/ModelBinding.js';
+import { note, randomTokens, rssBytes } from './infllmCommon.js';
+import { interleavedSteps } from './infllmSteps.js';
 
 export interface SaveOpenTask {
   kind: 'saveopen';
@@ -32,7 +34,7 @@ export interface SaveOpenResult {
   task: SaveOpenTask;
   nBlocks: number;
   fillMs: number;
-  /** Median of 3 steps on the session that was never saved. */
+  /** Median wall ms of 4 steps on a fork that was never saved (interleaved with stepAfterOpenMs). */
   stepMs: number;
   saveMs: number;
   savedBytes: number;
@@ -41,7 +43,7 @@ export interface SaveOpenResult {
   openMs: number;
   /** The first 1-token call after a lazy open. */
   firstStepMs: number;
-  /** Median of the 3 steps after it. */
+  /** Median wall ms of the 4 steps after it. */
   stepAfterOpenMs: number;
   openVerifyAllMs: number;
   bytesResidentAfterOpen: number;
@@ -50,16 +52,6 @@ export interface SaveOpenResult {
 }
 
 const now = (): number => performance.now();
-
-async function steps(s: NativeSession, n: number, token: number): Promise<number[]> {
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await s.eval(Int32Array.of(token), { logits: 'last', sample: { temperature: 0 } });
-    token = r.token ?? token;
-    ms.push(r.ms);
-  }
-  return ms;
-}
 
 /** Fill → save → open → first token; see the file comment. */
 export async function runSaveOpenTask(task: SaveOpenTask): Promise<SaveOpenResult> {
@@ -75,8 +67,6 @@ export async function runSaveOpenTask(task: SaveOpenTask): Promise<SaveOpenResul
     const fill = await binding._testing.bench.fillSyntheticContext(s, task.tokens, task.seed);
     const nBlocks = s.stats().nBlocks;
     const base = s.fork();
-    const stepMs = median((await steps(base, 4, token)).slice(1));
-    base.dispose();
     const dir = join(root, 'memory');
     let t0 = now();
     const saved = await s.save(dir);
@@ -85,18 +75,21 @@ export async function runSaveOpenTask(task: SaveOpenTask): Promise<SaveOpenResul
     t0 = now();
     const opened = await model.openSession(dir, { attention: 'infllm', infllm: settings, verify: 'lazy' });
     const openMs = now() - t0;
-    const after = await steps(opened, 4, token);
+    const first = await opened.eval(Int32Array.of(token), { logits: 'last', sample: { temperature: 0 } });
+    // Steady steps of the opened memory and of the never-saved fork, interleaved (same load).
+    const [b, o] = await interleavedSteps([base, opened], 4, first.token ?? token);
     const st = opened.stats();
     const rssAfterOpenBytes = rssBytes();
     opened.dispose();
+    base.dispose();
     t0 = now();
     const verified = await model.openSession(dir, { attention: 'infllm', infllm: settings, verify: 'full' });
     const openVerifyAllMs = now() - t0;
     verified.dispose();
-    note(`${label}: save ${saveMs.toFixed(0)} ms, open ${openMs.toFixed(0)} ms, first step ${after[0].toFixed(0)} ms`);
+    note(`${label}: save ${saveMs.toFixed(0)} ms, open ${openMs.toFixed(0)} ms, first step ${first.ms.toFixed(0)} ms`);
     return {
-      task, nBlocks, fillMs: fill.ms, stepMs, saveMs, savedBytes: saved.bytes, savedFiles: saved.files, linkedFiles: saved.linkedFiles,
-      openMs, firstStepMs: after[0], stepAfterOpenMs: median(after.slice(1)), openVerifyAllMs,
+      task, nBlocks, fillMs: fill.ms, stepMs: b.medianWallMs, saveMs, savedBytes: saved.bytes, savedFiles: saved.files, linkedFiles: saved.linkedFiles,
+      openMs, firstStepMs: first.ms, stepAfterOpenMs: o.medianWallMs, openVerifyAllMs,
       bytesResidentAfterOpen: st.bytesResident, bytesMappedAfterOpen: st.bytesMapped, rssAfterOpenBytes,
     };
   } finally {

@@ -6,7 +6,7 @@
  * deterministic. Also the linear fit of the report against hand-computed values.
  */
 import { describe, expect, it } from 'vitest';
-import { linearFit } from '../../bench/infllmReport.js';
+import { linearFit } from '../../bench/infllmFormat.js';
 import { loadDevPrompts, loadPasskeyTemplate, makePasskeyPrompt, passkeyPrompts, type PasskeyPrompt, type PasskeyTemplate } from '../../bench/infllmPasskeyPrompts.js';
 import { sharedPath } from '../helpers/shared.js';
 
