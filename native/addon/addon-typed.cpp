@@ -44,12 +44,5 @@ Napi::Float32Array make_f32(Napi::Env env, const std::vector<float> & v) { retur
 Napi::Uint16Array make_u16(Napi::Env env, const std::vector<uint16_t> & v) { return make_typed<Napi::Uint16Array>(env, v); }
 Napi::Uint8Array make_u8(Napi::Env env, const std::vector<uint8_t> & v) { return make_typed<Napi::Uint8Array>(env, v); }
 
-Napi::Object testing_object(Napi::Env env, Napi::Object exports) {
-    Napi::Value t = exports.Get("_testing");
-    if (t.IsObject()) return t.As<Napi::Object>();
-    Napi::Object o = Napi::Object::New(env);
-    exports.Set("_testing", o);
-    return o;
-}
 
 } // namespace ifl_addon

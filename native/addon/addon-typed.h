@@ -18,7 +18,4 @@ Napi::Float32Array make_f32(Napi::Env env, const std::vector<float> & v);
 Napi::Uint16Array  make_u16(Napi::Env env, const std::vector<uint16_t> & v);
 Napi::Uint8Array   make_u8(Napi::Env env, const std::vector<uint8_t> & v);
 
-// exports._testing, created on first use.
-Napi::Object testing_object(Napi::Env env, Napi::Object exports);
-
 } // namespace ifl_addon
