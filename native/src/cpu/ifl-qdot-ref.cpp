@@ -154,8 +154,7 @@ float qdot_ref(const qmatmul_job & j, int64_t o, int64_t t) {
             }
         const float s = B.d * dx[b];
         for (int l = 0; l < 8; ++l) acc[l] = std::fma((float)lane[l], s, acc[l]);
-        if (has_m)
-            for (int l = 0; l < 8; ++l) acc[l] = std::fma(l == 0 ? B.dmin : 0.0f, sx[b], acc[l]);
+        if (has_m) acc[0] = std::fma(B.dmin, sx[b], acc[0]);
         if (has_min) {
             const float sm = B.dmin * dx[b];
             for (int l = 0; l < 8; ++l) acc[l] = std::fma(-(float)mlane[l], sm, acc[l]);

@@ -8,7 +8,7 @@
 //   for each weight block b (32 elements, or a 256-element K-quant super-block), in order:
 //     L[l], M[l] (l = 0..7): exact integers (below), converted to f32 (round to nearest even)
 //     acc[l] = fma(L[l], dw * dx, acc[l])                dw * dx: f32 product of the scales
-//     Q4_1/Q5_1:     acc[l] = fma(l == 0 ? m : 0, s, acc[l])   m: weight min, s: Q8_1 sum term
+//     Q4_1/Q5_1:     acc[0] = fma(m, s, acc[0])     m: the weight min, s: Q8_1's fp16 d * sum(q)
 //     Q2_K/Q4_K/Q5_K: acc[l] = fma(-M[l], dmin * dx, acc[l])
 //   y = ((acc0 + acc4) + (acc2 + acc6)) + ((acc1 + acc5) + (acc3 + acc7))   (the reduce8 tree)
 // Integer lanes (qx: int8 activations; q: the weight's integer quant of element e):

@@ -80,7 +80,7 @@ inline void qdecode_32(const ifl::qmatmul_job & j, int64_t o0) {
             const __m256i s = D::sign_q ? _mm256_sign_epi8(x, dec[r].sgn()) : x;
             const __m256i l = q_dot4(c, dec[r].template q<0>(), s);
             acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(l), _mm256_set1_ps(dec[r].d() * dx), acc[r]);
-            if constexpr (D::has_m) acc[r] = _mm256_fmadd_ps(q_lane0(dec[r].m()), _mm256_set1_ps(a.s[b]), acc[r]);
+            if constexpr (D::has_m) acc[r] = _mm256_fmadd_ps(q_lane0(dec[r].m()), q_lane0(a.s[b]), acc[r]);
         }
     }
     for (int r = 0; r < R; ++r) j.y[o0 + r] = q_reduce8(acc[r]);

@@ -70,7 +70,7 @@ inline void qmicro_32(const uint8_t * rec, size_t stride, const ifl::qmatmul_job
                 const __m256i c = D::act_corr ? qd_load(act[t].corr + 32 * b) : _mm256_setzero_si256();
                 const __m256i l = q_dot4(c, u, x);
                 A[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(l), _mm256_mul_ps(dw, _mm256_set1_ps(act[t].d[b])), A[r][t]);
-                if constexpr (D::has_m) A[r][t] = _mm256_fmadd_ps(q_lane0(qf32(rc + 68)), _mm256_set1_ps(act[t].s[b]), A[r][t]);
+                if constexpr (D::has_m) A[r][t] = _mm256_fmadd_ps(q_lane0(qf32(rc + 68)), q_lane0(act[t].s[b]), A[r][t]);
             }
         }
     }
