@@ -6,7 +6,9 @@
  *   Q8_0 / Q8_1 (blocks of 32): d = amax / 127, id = 127 / amax (0 when amax = 0), q = x * id
  *   rounded half to even (all f32), d stored as fp16; Q8_1 adds s = fp16(d * sum(q)).
  *   Q8_K (blocks of 256): max = the first element of largest |x|, iscale = -127 / max,
- *   q = min(127, round-half-even(iscale * x)), d = 1 / iscale (f32), bsums of 16.
+ *   q = min(127, round-half-even(iscale * x)) of the exact product (llama.cpp's nearest_int(iscale
+ *   * x) compiled by GCC with FMA contracts into one FMA, so the product is not rounded to f32
+ *   first), d = 1 / iscale (f32), bsums of 16.
  * - Each weight element as integers (quant minus offset, sub-block scale and min; ggml-common.h
  *   layouts, decoded per element), and from them the exact value of the fast dot product:
  *   sum over blocks of f32(dw * dx) * sum(sc * q * qx) - f32(dmin * dx) * sum(min * qx)
@@ -87,7 +89,8 @@ function quantK(x: Float32Array): Q8Block {
   const bsums = new Int16Array(16);
   if (amax === 0) return { d: 0, dBits: 0, s: 0, sBits: 0, qs, bsums };
   const iscale = f32(-127 / max);
-  for (let j = 0; j < 256; j++) qs[j] = Math.min(127, roundHalfEven(f32(iscale * x[j])));
+  // The product of two f32 values is exact in float64.
+  for (let j = 0; j < 256; j++) qs[j] = Math.min(127, roundHalfEven(iscale * x[j]));
   for (let j = 0; j < 256; j++) bsums[j >> 4] += qs[j];
   const d = f32(1 / iscale);
   return { d, dBits: f32Bits(d), s: 0, sBits: 0, qs, bsums };

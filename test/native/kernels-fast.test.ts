@@ -32,6 +32,23 @@ function edgeActivations(n: number, rng: ReturnType<typeof makeRng>): Float32Arr
   return [ties, tiesK, zero, lone, wide, firstMax];
 }
 
+/** n float32 values x in (0, 100) for which round(f32(x * scale)) != round(x * scale) (ties even). */
+function productRoundingCases(scale: number, n: number): number[] {
+  const f = new Float32Array(1), u = new Uint32Array(f.buffer);
+  const rne = (v: number): number => (Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v));
+  const out: number[] = [];
+  for (let q = 1; q < 127 && out.length < n; q++) {
+    f[0] = (q + 0.5) / scale;
+    const base = u[0];
+    for (let step = -64; step <= 64 && out.length < n; step++) {
+      u[0] = base + step;
+      const x = f[0];
+      if (x < 100 && rne(Math.fround(x * scale)) !== rne(x * scale)) out.push(x);
+    }
+  }
+  return out;
+}
+
 describe('activation quantizers are llama.cpp\'s, bit for bit', () => {
   for (const kind of ['q8_0', 'q8_1', 'q8_K'] as ActKind[]) {
     it(kind, () => {
@@ -53,6 +70,26 @@ describe('activation quantizers are llama.cpp\'s, bit for bit', () => {
     x[0] = 127, x[1] = 2.5, x[2] = -3.5, x[3] = 0.5;
     const q = new Int8Array(k.quantizeRow('q8_0', x).buffer, 2, 32);
     expect([q[0], q[1], q[2], q[3]]).toEqual([127, 2, -4, 0]);
+  });
+
+  it('rounds the f32 product (Q8_0, Q8_1) and the exact product (Q8_K) like llama.cpp', () => {
+    // Values x whose f32 product with the block's inverse scale rounds across a .5 boundary, so
+    // that rounding the f32 product and rounding the exact product give different quants:
+    // llama.cpp's AVX2 Q8_0/Q8_1 code rounds _mm256_mul_ps's result, its Q8_K reference's
+    // nearest_int(iscale * x) is one FMA in the golden data's build.
+    for (const kind of ['q8_0', 'q8_K'] as ActKind[]) {
+      const bs = kind === 'q8_K' ? 256 : 32;
+      const amax = 100.37;
+      const scale = Math.fround(127 / Math.fround(amax)); // id (q8_0) and iscale (q8_K, max = -amax)
+      const hits = productRoundingCases(scale, 31);
+      expect(hits.length).toBe(31);
+      const x = Float32Array.from({ length: bs }, (_, i) => (i === 0 ? (kind === 'q8_K' ? -amax : amax) : hits[(i - 1) % 31]));
+      const blocks = quantizeActivations(kind, x);
+      expect(firstDiff(k.quantizeRow(kind, x), encodeActivations(kind, blocks))).toBe(-1);
+      // The two roundings really differ on these inputs (so the check above can tell them apart).
+      const rounded = hits.map((v) => Math.round(Math.fround(v * scale)) !== Math.round(v * scale));
+      expect(rounded.some(Boolean)).toBe(true);
+    }
   });
 
   it('rejects lengths that are not a multiple of the block size and unknown kinds', () => {

@@ -22,9 +22,12 @@ int8_t round_sat_i8(float v) {
     return (int8_t)(i < -128 ? -128 : i > 127 ? 127 : i);
 }
 
-// llama.cpp's nearest_int: round half to even by adding 1.5 * 2^23 (valid for |v| <= 2^22).
-int nearest_int(float v) {
-    const float t = v + 12582912.0f;
+// llama.cpp's nearest_int(a * b) (round half to even by adding 1.5 * 2^23, valid below 2^22) as
+// GCC compiles it where FMA exists (the golden data's build): the product and the addition
+// contract into one FMA, so the exact product is rounded, not the f32 product. Written as an
+// explicit fma so that it does not depend on this file's contraction flags.
+int nearest_int_of_product(float a, float b) {
+    const float t = std::fma(a, b, 12582912.0f);
     int32_t i;
     std::memcpy(&i, &t, sizeof i);
     return (i & 0x007fffff) - 0x00400000;
@@ -62,7 +65,7 @@ float quant256(const float * x, int8_t * qs, int16_t * bsums) {
     }
     const float iscale = -127.0f / max;
     for (int j = 0; j < QK_K; ++j) {
-        const int v = nearest_int(iscale * x[j]);
+        const int v = nearest_int_of_product(iscale, x[j]);
         qs[j] = (int8_t)(v > 127 ? 127 : v < -128 ? -128 : v);
     }
     for (int j = 0; j < QK_K / 16; ++j) {

@@ -7,8 +7,10 @@
 //     : 0 (f32); q = round-half-even(x * id) (f32 product), saturated to int8; d is stored as fp16
 //     (round to nearest even). Q8_1 also stores s = fp16(d * sum(q)) with the f32 d.
 //   Q8_K, per 256 elements: max = the first element of largest |x|; if it is 0 everything is 0;
-//     iscale = -127 / max (f32); q = min(127, round-half-even(iscale * x)); d = 1 / iscale (f32);
-//     bsums[j] = sum of q over elements 16j .. 16j+15.
+//     iscale = -127 / max (f32); q = min(127, round-half-even(iscale * x)) where the exact product
+//     is rounded (llama.cpp's nearest_int(iscale * x[j]) contracts into one FMA in a GCC build
+//     with FMA, as the golden data's; a row of those files that only the FMA form reproduces
+//     confirms it); d = 1 / iscale (f32); bsums[j] = sum of q over elements 16j .. 16j+15.
 // Non-finite activations give unspecified (but memory-safe) blocks.
 #pragma once
 

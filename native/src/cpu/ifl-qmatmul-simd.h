@@ -64,6 +64,17 @@ struct q_act {
 
 // ---- decode: one token, R rows decoded straight from the weights ------------------------------
 
+// Software prefetch of each row QPF_BYTES ahead of the block being decoded: the R rows are R
+// interleaved streams and the decoding work between loads is long enough that the hardware
+// prefetchers alone leave each new block's first load waiting on memory.
+constexpr size_t QPF_BYTES = 12288;
+template <class D, int R>
+inline void qprefetch_rows(const uint8_t * const * rows, int64_t b) {
+    for (int r = 0; r < R; ++r)
+        for (size_t off = 0; off < D::bytes; off += 64)
+            _mm_prefetch((const char *)(rows[r] + (size_t)b * D::bytes + QPF_BYTES + off), _MM_HINT_T1);
+}
+
 template <class D, int R>
 inline void qdecode_32(const ifl::qmatmul_job & j, int64_t o0) {
     const q_act a(j, 0);
@@ -75,6 +86,7 @@ inline void qdecode_32(const ifl::qmatmul_job & j, int64_t o0) {
         const __m256i x = qd_load(a.qs + 32 * b);
         const __m256i c = D::act_corr ? qd_load(a.corr + 32 * b) : _mm256_setzero_si256();
         const float dx = a.d[b];
+        qprefetch_rows<D, R>(rows, b);
         for (int r = 0; r < R; ++r) dec[r].prepare(rows[r] + (size_t)b * D::bytes);
         for (int r = 0; r < R; ++r) {
             const __m256i s = D::sign_q ? _mm256_sign_epi8(x, dec[r].sgn()) : x;
@@ -95,6 +107,7 @@ inline void qdecode_k(const ifl::qmatmul_job & j, int64_t o0) {
     for (int r = 0; r < R; ++r) rows[r] = j.w + (size_t)(o0 + r) * j.row_bytes, acc[r] = _mm256_setzero_ps();
     for (int64_t b = 0; b < j.act_layout.nb; ++b) {
         const int8_t * xb = a.qs + 256 * b;
+        qprefetch_rows<D, R>(rows, b);
         for (int r = 0; r < R; ++r) dec[r].prepare(rows[r] + (size_t)b * D::bytes);
         __m256i isum[R];
         for (int r = 0; r < R; ++r) isum[r] = _mm256_setzero_si256();
