@@ -1,7 +1,8 @@
-// ifl-qkernels-avx2.cpp — the fast (8-bit activation) kernels for AVX2: maddubs/madd
-// integer lanes, 4-row decode tiles, 4x2 prefill tiles (rows x tokens; measured best of 2x4,
-// 4x2, 4x3, 3x4, 2x6 on Zen 3: larger tiles spill some of the 16 ymm registers).
-// The shared code lives in ifl-qdecode-simd.h, ifl-qmatmul-simd.h and ifl-qprefill-simd.h.
+// ifl-qkernels-avx2.cpp — the fast (8-bit activation) kernels for AVX2: maddubs/madd integer
+// lanes; decode tiles of 4 rows (32-element blocks) or 1 row (K-quants); 4x2 prefill tiles
+// (rows x tokens; measured best of 2x4, 4x2, 4x3, 3x4, 2x6 on Zen 3: larger tiles spill some of
+// the 16 ymm registers). The shared code lives in ifl-qdecode-simd.h, ifl-qmatmul-simd.h and
+// ifl-qprefill-simd.h.
 #include "ifl-qkernels-variants.h"
 
 #if defined(IFL_X86)
@@ -17,7 +18,7 @@
 
 namespace {
 
-constexpr int QDEC_R = 4;
+constexpr int QDEC32_R = 4, QDECK_R = 1;   // decode rows per tile (32-element / K blocks)
 constexpr int QM32_R = 4, QM32_T = 2;
 constexpr int QMK_R = 4, QMK_T = 2;
 

@@ -1,6 +1,6 @@
 // ifl-qkernels-avx512.cpp — the fast kernels compiled for AVX-512 (F+BW+VL+DQ), for
 // CPUs without VNNI: the same 8-lane (ymm) arithmetic as AVX2, so results are bit-identical,
-// with the 32 vector registers used for larger tiles (8-row decode, 4x6 prefill). Selected at
+// with the 32 vector registers used for larger tiles (4x6 prefill). Selected at
 // run time only (this file gets -mavx512* from CMake).
 #include "ifl-qkernels-variants.h"
 
@@ -17,7 +17,7 @@
 
 namespace {
 
-constexpr int QDEC_R = 8;
+constexpr int QDEC32_R = 4, QDECK_R = 1;   // decode rows per tile (32-element / K blocks)
 constexpr int QM32_R = 4, QM32_T = 6;
 constexpr int QMK_R = 4, QMK_T = 6;
 

@@ -17,7 +17,7 @@
 
 namespace {
 
-constexpr int QDEC_R = 8;
+constexpr int QDEC32_R = 4, QDECK_R = 1;   // decode rows per tile (32-element / K blocks)
 constexpr int QM32_R = 4, QM32_T = 6;
 constexpr int QMK_R = 4, QMK_T = 6;
 

@@ -1,7 +1,6 @@
-// ifl-qkernels-emu512.cpp — the AVX-512 variant's tile shapes (8-row decode,
-// 4x6 prefill) compiled for AVX2, for tests only (kernel_variant::avx512_emulated): on any CPU
-// it exercises the tile and tail code paths the AVX-512 build uses; results must equal every
-// other variant's bit for bit.
+// ifl-qkernels-emu512.cpp — the AVX-512 variant's prefill tile shape (4x6) compiled for AVX2,
+// for tests only (kernel_variant::avx512_emulated): on any CPU it exercises the tile and tail
+// code paths the AVX-512 build uses; results must equal every other variant's bit for bit.
 #include "ifl-qkernels-variants.h"
 
 #if defined(IFL_X86)
@@ -17,7 +16,7 @@
 
 namespace {
 
-constexpr int QDEC_R = 8;
+constexpr int QDEC32_R = 4, QDECK_R = 1;   // decode rows per tile (32-element / K blocks)
 constexpr int QM32_R = 4, QM32_T = 6;
 constexpr int QMK_R = 4, QMK_T = 6;
 
