@@ -21,11 +21,15 @@ inline void    qstore(void * p, __m256i v) { _mm256_storeu_si256(static_cast<__m
 inline float   qf32(const uint8_t * p) { float v; std::memcpy(&v, p, 4); return v; }
 
 // Records of rows [p0, p0 + rp) x blocks [b0, b0 + nbc); row r's records start at rec + r * stride.
+// Each row's next chunk is prefetched meanwhile (rp rows are rp streams, too many for the
+// hardware prefetchers when few tokens leave little work per chunk).
 template <class D>
 inline void qprepare(const ifl::qmatmul_job & j, int64_t p0, int64_t rp, int64_t b0, int64_t nbc, uint8_t * rec, size_t stride) {
     D dec;
     for (int64_t r = 0; r < rp; ++r) {
         const uint8_t * row = j.w + (size_t)(p0 + r) * j.row_bytes;
+        const size_t next = (size_t)(b0 + nbc) * D::bytes;
+        for (size_t off = 0; off < (size_t)nbc * D::bytes; off += 64) _mm_prefetch((const char *)(row + next + off), _MM_HINT_T0);
         for (int64_t bb = 0; bb < nbc; ++bb) {
             dec.prepare(row + (size_t)(b0 + bb) * D::bytes);
             if constexpr (D::kquant) {
