@@ -5,6 +5,7 @@
 // OnOK) before the promise resolves; nothing is delivered after it settles.
 // NativeModel.dispose() drops the model's reference to the native state: sessions keep it alive,
 // so the weights are unmapped when the last session goes.
+#include "addon-memio.h"
 #include "addon-model.h"
 #include "addon-wrap.h"
 
@@ -33,6 +34,20 @@ public:
     Napi::Value get_info(const Napi::CallbackInfo & info);
     Napi::Value create_session(const Napi::CallbackInfo & info) {
         return new_session(info.Env(), area_, live(), info.Length() > 0 ? info[0] : info.Env().Undefined());
+    }
+    // openSession(dir, options) -> Promise<NativeSession>; every failure rejects.
+    Napi::Value open_session(const Napi::CallbackInfo & info) {
+        Napi::Env env = info.Env();
+        try {
+            return guard(env, [&]() -> Napi::Value {
+                return model_open_session(env, area_, live(), arg_string(info, 0, "dir"),
+                                          info.Length() > 1 ? info[1] : env.Undefined());
+            });
+        } catch (const Napi::Error & e) {
+            Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+            d.Reject(e.Value());
+            return d.Promise();
+        }
     }
     Napi::Value dispose(const Napi::CallbackInfo & info) {
         state_.reset();
@@ -122,28 +137,26 @@ public:
     }
 
     void Execute() override {
-        try {
-            ifl::model_load_params p;
-            p.cancel = abort_ ? &abort_->aborted : nullptr;
-            p.num = num_;
-            if (progress_) {
-                p.on_progress = [this](float v) {
-                    float * payload = new float(v);
-                    if (tsfn_.NonBlockingCall(payload) != napi_ok) delete payload;  // queue full or closing
-                };
-            }
-            if (abort_ && abort_->aborted.load()) ifl::throw_error(ifl::status::cancelled, "model load cancelled");
-            state_ = std::make_shared<model_state>();
-            state_->model = ifl::model::load(path_, p);
-            state_->pool = std::make_unique<ifl::thread_pool>(threads_);
-        } catch (const ifl::error & e) {
-            fail(e.code(), e.what());
-        } catch (const std::bad_alloc &) {
-            fail(ifl::status::out_of_memory, "out of memory");
-        } catch (const std::exception & e) {
-            fail(ifl::status::internal, std::string("internal error: ") + e.what());
-        } catch (...) {
-            fail(ifl::status::internal, "internal error: unknown exception");
+        const bool ok = run_captured(
+            [this] {
+                ifl::model_load_params p;
+                p.cancel = abort_ ? &abort_->aborted : nullptr;
+                p.num = num_;
+                if (progress_) {
+                    p.on_progress = [this](float v) {
+                        float * payload = new float(v);
+                        if (tsfn_.NonBlockingCall(payload) != napi_ok) delete payload;  // queue full or closing
+                    };
+                }
+                if (abort_ && abort_->aborted.load()) ifl::throw_error(ifl::status::cancelled, "model load cancelled");
+                state_ = std::make_shared<model_state>();
+                state_->model = ifl::model::load(path_, p);
+                state_->pool = std::make_unique<ifl::thread_pool>(threads_);
+            },
+            code_, message_);
+        if (!ok) {
+            state_.reset();
+            SetError(message_);
         }
     }
 
@@ -172,12 +185,6 @@ public:
     }
 
 private:
-    void fail(ifl::status code, const std::string & message) {
-        code_ = code;
-        message_ = message;
-        state_.reset();
-        SetError(message);
-    }
     void settle_progress() {
         progress_->settled = true;
         tsfn_.Release();  // the finalizer frees progress_ once queued calls have drained
@@ -200,10 +207,31 @@ private:
 
 } // namespace
 
+bool run_captured(const std::function<void()> & fn, ifl::status & code, std::string & message) {
+    try {
+        fn();
+        return true;
+    } catch (const ifl::error & e) {
+        code = e.code();
+        message = e.what();
+    } catch (const std::bad_alloc &) {
+        code = ifl::status::out_of_memory;
+        message = "out of memory";
+    } catch (const std::exception & e) {
+        code = ifl::status::internal;
+        message = std::string("internal error: ") + e.what();
+    } catch (...) {
+        code = ifl::status::internal;
+        message = "internal error: unknown exception";
+    }
+    return false;
+}
+
 Napi::Function define_model_class(Napi::Env env, model_area * area) {
     return model_wrap::DefineClass(env, model_wrap::k_class,
                                    {tagged_method<model_wrap, &model_wrap::get_info>("info"),
                                     tagged_method<model_wrap, &model_wrap::create_session>("createSession"),
+                                    tagged_method<model_wrap, &model_wrap::open_session>("openSession"),
                                     tagged_method<model_wrap, &model_wrap::dispose>("dispose")},
                                    area);
 }
