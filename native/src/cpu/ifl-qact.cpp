@@ -36,7 +36,10 @@ int nearest_int_of_product(float a, float b) {
 // 32 floats -> qs; returns the f32 scale d (before fp16 rounding); *sum = sum of qs.
 float quant32(const float * x, int8_t * qs, int * sum) {
     float amax = 0.0f;
-    for (int j = 0; j < 32; ++j) amax = std::fmax(amax, std::fabs(x[j]));
+    for (int j = 0; j < 32; ++j) {
+        const float a = std::fabs(x[j]);
+        amax = a > amax ? a : amax;   // the max of _mm256_max_ps for finite input (std::fmax is a libm call)
+    }
     const float d = amax / 127.0f;
     const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
     int s = 0;
