@@ -17,10 +17,11 @@ inline __m256i qd_load(const void * p) { return _mm256_loadu_si256(static_cast<c
 inline __m256i qd_nib(__m256i v, bool high) {
     return _mm256_and_si256(high ? _mm256_srli_epi16(v, 4) : v, _mm256_set1_epi8(0x0F));
 }
-// 16 bytes of packed nibbles -> [low nibbles of bytes 0..15, high nibbles of bytes 0..15].
+// 16 bytes of packed nibbles -> [low nibbles of bytes 0..15, high nibbles of bytes 0..15]: the
+// bytes in both 128-bit lanes (one broadcast load), the upper lane shifted right by 4.
 inline __m256i qd_nibbles32(const uint8_t * qs) {
-    const __m128i t = _mm_loadu_si128((const __m128i *)qs);
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F));
+    const __m256i t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)qs));
+    return _mm256_and_si256(_mm256_srlv_epi32(t, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)), _mm256_set1_epi8(0x0F));
 }
 // Byte e = bit e of qh ? 0x10 : 0 (the fifth bit of Q5_0 / Q5_1 element e).
 inline __m256i qd_bit5(const uint8_t * qh4) {
