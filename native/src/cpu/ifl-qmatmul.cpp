@@ -17,6 +17,11 @@ namespace ifl {
 namespace {
 
 constexpr int64_t k_row_grain = 16;  // rows per work unit: a whole prefill panel
+// Below this many weight bytes x tokens a call runs on the calling thread alone: a fork-join
+// costs more than splitting saves (decode's small K/V projections), and far more when the
+// machine is oversubscribed and a worker is not running. Rows are independent, so this
+// changes no result.
+constexpr size_t k_inline_bytes = 256 * 1024;
 
 // The calling thread's buffer of prepared activation rows, grown on demand (64-byte aligned).
 uint8_t * act_buffer(size_t bytes) {
@@ -77,6 +82,7 @@ void qmatmul(kernel_variant v, const weight_view & w, const float * x, int64_t n
     const qact_layout L = qact_layout_for(w.type, w.n_in);
     const qmatmul_job job{w.type, static_cast<const uint8_t *>(w.data), w.row_bytes, w.n_in, L,
                           prepare_acts(L, x, n_tokens, x_stride, &pool), n_tokens, y, y_stride};
+    if ((size_t)w.n_out * w.row_bytes * (size_t)n_tokens < k_inline_bytes) return run_rows(v, job, 0, w.n_out);
     pool.parallel_for(w.n_out, k_row_grain, [&job, v](int64_t o0, int64_t o1) { run_rows(v, job, o0, o1); });
 }
 
