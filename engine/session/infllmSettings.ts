@@ -86,7 +86,7 @@ function stripUndefined(o: InfllmSettings): InfllmSettings {
 }
 
 /** CLI key → settings field (`--infllm n_init=…,n_local=…,block=…,topk=…,repr=…,chunk=…,cache=…,compat=0|1`). */
-const CLI_KEYS: Record<string, keyof InfllmSettings> = {
+export const CLI_KEYS: Record<string, keyof InfllmSettings> = {
   n_init: 'nInit',
   n_local: 'nLocal',
   block: 'blockSize',
