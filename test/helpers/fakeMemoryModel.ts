@@ -61,8 +61,40 @@ class FakeMemorySession implements MemorySession {
     return { nPast: this.state.tokens.length, ms: 0 };
   }
 
-  async generate(_prompt: number[], _options?: GenerateOptions): Promise<GenerateResult> {
-    throw new Error('not used by these tests');
+  /**
+   * Appends the prompt, then "generates" ids 3, 4, 5, 6, 7, 3, … (maxTokens of them); with `trace`
+   * each token reports two layers retrieving blocks (p mod 5) and (p mod 3) of the predicting position p.
+   */
+  async generate(prompt: number[], o: GenerateOptions = {}): Promise<GenerateResult> {
+    this.state.tokens.push(...prompt);
+    const ids: number[] = [];
+    const result = (stopReason: GenerateResult['stopReason']): GenerateResult => ({
+      ids,
+      text: '',
+      stopReason,
+      timings: { promptTokens: prompt.length, prefillMs: 0, prefillTokensPerSecond: 0, decodeTokens: 0, decodeMs: 0, decodeTokensPerSecond: 0 },
+    });
+    for (let i = 0; i < (o.maxTokens ?? 256); i++) {
+      await new Promise((r) => setImmediate(r));
+      if (this.disposed) throw new EngineError('DISPOSED', 'session has been disposed');
+      if (o.signal?.aborted) {
+        if (o.stopOnAbort) return result('abort');
+        throw o.signal.reason;
+      }
+      const pos = this.state.tokens.length - 1;
+      const id = 3 + (i % 5);
+      const block = (b: number, score: number | null) => ({ id: b, begin: 0, end: 0, score });
+      const retrieval = o.trace
+        ? [
+            { layer: 0, qStart: pos, qLen: 1, nBlocks: 5, scored: true, blocks: [block(pos % 5, pos / 100)] },
+            { layer: 1, qStart: pos, qLen: 1, nBlocks: 5, scored: false, blocks: [block(pos % 3, null)] },
+          ]
+        : undefined;
+      o.onToken?.({ id, index: i, text: '', timings: { ms: 0, elapsedMs: 0 }, ...(retrieval ? { retrieval } : {}) });
+      this.state.tokens.push(id);
+      ids.push(id);
+    }
+    return result('length');
   }
 
   async fork(): Promise<MemorySession> {
