@@ -229,6 +229,7 @@ export class IngestJob {
       return undefined; // missing or damaged: build it (again); the new one replaces it
     }
     if (!layoutMatches(found.layout, plan, entry.contentHash, this.o.model.info.fingerprint)) return undefined;
+    if (!(await exists(nativeMemoryDir(dir)))) return undefined;
     const streamTokens = found.layout.prompt.prefix.length + found.layout.documentTokens;
     return { entry, memoryDir: dir, layout: found.layout, status: 'reused', resumedFrom: streamTokens, streamTokens, checkpoints: 0 };
   }
@@ -252,7 +253,9 @@ export class IngestJob {
     const call = positiveInt('callTokens', this.o.callTokens, DEFAULT_CALL_TOKENS);
     const maxCallTokens = Math.max(chunk, Math.floor(call / chunk) * chunk);
     if (this.o.storage !== 'disk') return { infllm: plan.settings, maxCallTokens };
+    // Block files a killed run left here are not part of the checkpoint (it holds its own links).
     const storageDir = join(staging, SCRATCH_DIR);
+    await nodeAtomicFs.rm(storageDir);
     await mkdir(storageDir, { recursive: true });
     return { infllm: plan.settings, maxCallTokens, storage: 'disk', storageDir };
   }
