@@ -1,6 +1,6 @@
 /**
  * Child process for test/model/ingest-kill.test.ts: ingests argv[3] into the library at argv[2]
- * on stories260K with the InfLLM settings in argv[4] (JSON), checkpointing every argv[5] tokens,
+ * on stories260K with the InfLLM settings in argv[4] (JSON), in 48-token calls, checkpointing every argv[5] tokens,
  * and SIGKILLs itself in the middle of prefilling once argv[6] checkpoints are saved. Each
  * checkpoint position is printed as one line on stdout first (pipes are synchronous on Linux).
  * Run with `node --import jiti/register`.
@@ -25,6 +25,7 @@ await IngestJob.run({
   source: { path: source },
   infllm: JSON.parse(settingsJson),
   checkpointTokens: Number(everyArg),
+  callTokens: 48,
   progressIntervalMs: 0,
   onCheckpoint: (n) => {
     saved++;
