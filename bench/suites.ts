@@ -2,6 +2,7 @@
 import { extractSuite } from './extract.js';
 import { runKernelsBench } from './kernels.js';
 import { memoryBench } from './memoryBench.js';
+import { memoryIoBench } from './memoryIoBench.js';
 import { tokenizerSuite } from './tokenizerBench.js';
 
 /** What a suite returns: machine-readable data plus a Markdown table for the results folder. */
@@ -21,6 +22,7 @@ export interface BenchSuite {
 export const suites: BenchSuite[] = [
   { name: 'kernels', run: runKernelsBench },
   memoryBench,
+  memoryIoBench,
   tokenizerSuite,
   extractSuite,
 ];
