@@ -4,8 +4,10 @@
  * order, every other file is kept by name; manifest fields that say when or how it was written
  * (createdAt, engine version, file list, its own checksum) are left out. Two memories with equal
  * content give equal results, even when one was re-saved from an opened checkpoint (segments
- * linked, not rewritten).
+ * linked, not rewritten). Contents are reported as SHA-256 digests plus sizes (deep-equality of
+ * megabyte Buffers in vitest is very slow; equal digests mean equal bytes).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,10 +24,10 @@ export interface MemoryContent {
   nTokens: number;
   nBlocks: number;
   settingsHash: string;
-  /** layer → concatenated block records of that layer. */
-  blocks: Map<number, Buffer>;
-  /** Non-segment files by name (manifest.json excluded). */
-  files: Record<string, Buffer>;
+  /** layer → "<bytes>:<sha256>" of the concatenated block records of that layer. */
+  blocks: Record<number, string>;
+  /** Non-segment file name (manifest.json excluded) → "<bytes>:<sha256>". */
+  files: Record<string, string>;
 }
 
 export function memoryContent(dir: string): MemoryContent {
@@ -41,10 +43,15 @@ export function memoryContent(dir: string): MemoryContent {
     const bytes = readFileSync(join(dir, s.name)).subarray(0, s.bytes);
     blocks.set(s.layer as number, Buffer.concat([blocks.get(s.layer as number) ?? Buffer.alloc(0), bytes]));
   }
-  const files: Record<string, Buffer> = {};
-  for (const f of manifest.files) if (f.layer === undefined) files[f.name] = readFileSync(join(dir, f.name));
+  const files: Record<string, string> = {};
+  for (const f of manifest.files) if (f.layer === undefined) files[f.name] = digest(readFileSync(join(dir, f.name)));
   // every file of the folder is in the manifest (nothing stray)
   const listed = new Set(['manifest.json', ...manifest.files.map((f) => f.name)]);
   for (const name of readdirSync(dir)) if (!listed.has(name)) throw new Error(`${dir}: ${name} is not in the manifest`);
-  return { nTokens: manifest.nTokens, nBlocks: manifest.nBlocks, settingsHash: manifest.settingsHash, blocks, files };
+  const layers = Object.fromEntries([...blocks].map(([layer, bytes]) => [layer, digest(bytes)]));
+  return { nTokens: manifest.nTokens, nBlocks: manifest.nBlocks, settingsHash: manifest.settingsHash, blocks: layers, files };
+}
+
+function digest(bytes: Buffer): string {
+  return `${bytes.length}:${createHash('sha256').update(bytes).digest('hex')}`;
 }
