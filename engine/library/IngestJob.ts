@@ -199,21 +199,30 @@ export class IngestJob {
 
   // --- steps -----------------------------------------------------------------------------------
 
-  /** Adds the source to the library (or looks the id up), reporting extraction progress. */
+  /**
+   * Adds the source to the library (or looks the id up), reporting extraction progress. The first
+   * event comes once the library has started on the source (a missing file fails without one).
+   */
   private async extract(): Promise<DocumentEntry> {
     const { library, source, signal } = this.o;
     let total = 1;
-    this.reporter.report('extract', 0, total, true);
+    let started = false;
+    const start = () => {
+      if (!started) this.reporter.report('extract', 0, total, true);
+      started = true;
+    };
     let entry: DocumentEntry;
     if ('id' in source) entry = await library.get(source.id);
     else {
       const onProgress = (p: AddProgress) => {
+        start();
         if (p.phase !== 'extract' || p.total <= 0) return;
         total = p.total;
         if (p.done < p.total) this.reporter.report('extract', p.done, p.total);
       };
       entry = await library.add(source.path, { signal, onProgress });
     }
+    start();
     this.reporter.report('extract', total, total, true);
     this.reporter.rethrow();
     throwIfAborted(signal);

@@ -101,7 +101,7 @@ describe('infllm ingest / ask', () => {
 
   it('Ctrl-C cancels an ingest (exit 130) and the rerun finishes', async () => {
     const big = join(dir, 'big.txt');
-    writeFileSync(big, storyText(600));
+    writeFileSync(big, storyText(300));
     const args = [bin, 'ingest', model, big, '--library', library, '--infllm', SPEC, '--threads', '1'];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

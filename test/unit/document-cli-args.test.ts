@@ -22,7 +22,7 @@ describe('partialInfllmSpec', () => {
   it('keeps only the keys given, validated', () => {
     expect(partialInfllmSpec(undefined)).toEqual({});
     expect(partialInfllmSpec('block=16, topk=4,chunk=16,n_local=64')).toEqual({ blockSize: 16, topk: 4, chunk: 16, nLocal: 64 });
-    expect(partialInfllmSpec('n_init=128,compat=1')).toEqual({ nInit: 128, compat: true });
+    expect(partialInfllmSpec('n_init=128,compat=1,kv=q8')).toEqual({ nInit: 128, compat: true, kvType: 'q8' });
     expect(() => partialInfllmSpec('chunk=100,n_local=64')).toThrow(/chunk/);
     expect(() => partialInfllmSpec('bogus=1')).toThrow(/unknown key "bogus"/);
   });
