@@ -50,7 +50,11 @@ export interface IngestJobOptions {
   maxTokens?: number;
   /** Put the memory here instead of the library's memory folder for this model and configuration. */
   memoryDir?: string;
-  /** Where blocks live while prefilling: 'ram' or 'disk' (files in the staging folder) ['ram']. */
+  /**
+   * Where blocks live while prefilling ['disk']: 'disk' appends them to files in the staging
+   * folder, so checkpoints and the final save link those files instead of writing the memory
+   * again; 'ram' keeps them in process memory (every checkpoint then writes the whole memory).
+   */
   storage?: 'ram' | 'disk';
   /** Model call size in tokens [DEFAULT_CALL_TOKENS]. */
   callTokens?: number;
@@ -261,7 +265,7 @@ export class IngestJob {
     const { chunk } = plan.settings;
     const call = positiveInt('callTokens', this.o.callTokens, DEFAULT_CALL_TOKENS);
     const maxCallTokens = Math.max(chunk, Math.floor(call / chunk) * chunk);
-    if (this.o.storage !== 'disk') return { infllm: plan.settings, maxCallTokens };
+    if (this.o.storage === 'ram') return { infllm: plan.settings, maxCallTokens };
     // Block files a killed run left here are not part of the checkpoint (it holds its own links).
     const storageDir = join(staging, SCRATCH_DIR);
     await nodeAtomicFs.rm(storageDir);

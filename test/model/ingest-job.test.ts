@@ -2,7 +2,8 @@
  * The ingest job and ask on stories260K with small InfLLM settings (16-token blocks, 64-token
  * window, 16-token chunks: about 90 blocks per layer for the ~1,500-token story): progress,
  * cancel mid-prefill then resume (RAM and disk tiers) giving a memory with the same content bit
- * for bit (blocks per layer, every other file) and the same answers as an uninterrupted run,
+ * for bit (blocks per layer, every other file) and the same answers as an uninterrupted run on the
+ * other tier,
  * TOO_LARGE with the library left intact, and ask against driving a session by hand.
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -70,10 +71,11 @@ async function answer(lib: LibraryService, id: string, memoryDir: string) {
 }
 
 describe('IngestJob on stories260K', () => {
-  it.each(['ram', 'disk'] as const)('cancel mid-prefill, then resume (%s tier): same memory content and answers as one uninterrupted run', async (storage) => {
+  it.each(['ram', 'disk'] as const)('cancel mid-prefill, then resume (%s tier): same memory content and answers as one uninterrupted run on the other tier', async (storage) => {
     const lib = await library();
     const events: IngestProgress[] = [];
-    const whole = await IngestJob.run(options(lib, { memoryDir: join(root, `whole-${storage}`), onProgress: (e) => events.push(e) }));
+    const other = storage === 'ram' ? 'disk' : 'ram';
+    const whole = await IngestJob.run(options(lib, { storage: other, memoryDir: join(root, `whole-${other}`), onProgress: (e) => events.push(e) }));
     const prefill = events.filter((e) => e.phase === 'prefill');
     for (let i = 1; i < prefill.length; i++) expect(prefill[i].done).toBeGreaterThan(prefill[i - 1].done);
     expect(prefill.at(-1)).toMatchObject({ done: whole.streamTokens, total: whole.streamTokens });

@@ -141,7 +141,7 @@ export const askCommand: CliCommand = {
   name: 'ask',
   usage:
     '<model.gguf> <doc-or-folder> "question" [--library DIR] [--memory DIR] [-n N] [--temp T] [--seed S] [--infllm k=v,...] ' +
-    '[--passages K] [--max-tokens N] [--storage ram|disk] [--threads N] [--json]',
+    '[--passages K] [--max-tokens N] [--storage disk|ram] [--threads N] [--json]',
   summary: 'answer a question about a document from its InfLLM memory (ingesting it first if needed), with the most retrieved passages',
   run,
 };

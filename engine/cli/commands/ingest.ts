@@ -1,6 +1,6 @@
 /**
  * `infllm ingest <model.gguf> <doc-or-folder> [--memory DIR] [--library DIR] [--infllm k=v,...]
- * [--max-tokens N] [--storage ram|disk] [--checkpoint-tokens N] [--threads N] [--force]`: adds the
+ * [--max-tokens N] [--storage disk|ram] [--checkpoint-tokens N] [--threads N] [--force]`: adds the
  * document to the library, prefills it into InfLLM memory and saves it; prints the memory folder.
  * Progress (phase, %, tok/s, ETA) goes to stderr. Ctrl-C cancels (exit 130); running the same
  * command again resumes from the last checkpoint.
@@ -35,7 +35,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const ingestCommand: CliCommand = {
   name: 'ingest',
   usage:
-    '<model.gguf> <doc-or-folder> [--memory DIR] [--library DIR] [--infllm k=v,...] [--max-tokens N] [--storage ram|disk] ' +
+    '<model.gguf> <doc-or-folder> [--memory DIR] [--library DIR] [--infllm k=v,...] [--max-tokens N] [--storage disk|ram] ' +
     '[--checkpoint-tokens N] [--threads N] [--force]',
   summary: 'add a document to the library and save its InfLLM memory (resumable); prints the memory folder',
   run,
