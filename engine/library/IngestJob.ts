@@ -265,21 +265,21 @@ export class IngestJob {
     const { chunk } = plan.settings;
     const call = positiveInt('callTokens', this.o.callTokens, DEFAULT_CALL_TOKENS);
     const maxCallTokens = Math.max(chunk, Math.floor(call / chunk) * chunk);
-    if (this.o.storage === 'ram') return { infllm: plan.settings, maxCallTokens };
+    if (this.o.storage === 'ram') return { attention: 'infllm', infllm: plan.settings, maxCallTokens };
     // Block files a killed run left here are not part of the checkpoint (it holds its own links).
     const storageDir = join(staging, SCRATCH_DIR);
     await nodeAtomicFs.rm(storageDir);
     await mkdir(storageDir, { recursive: true });
-    return { infllm: plan.settings, maxCallTokens, storage: 'disk', storageDir };
+    return { attention: 'infllm', infllm: plan.settings, maxCallTokens, storageDir };
   }
 
   /** Opens the staging checkpoint if there is a usable one, else a fresh session. */
   private async startSession(staging: string, options: MemorySessionOptions, total: number): Promise<{ session: MemorySession; from: number }> {
     const { model } = this.o;
     let session: MemorySession | undefined;
-    if (!(await exists(nativeMemoryDir(staging)))) return { session: model.createMemorySession(options), from: 0 };
+    if (!(await exists(nativeMemoryDir(staging)))) return { session: model.createSession(options), from: 0 };
     try {
-      session = await model.openMemorySession(nativeMemoryDir(staging), options);
+      session = await model.openSession(nativeMemoryDir(staging), options);
       const from = session.stats().nPast;
       if (from <= total && (from % options.infllm.chunk === 0 || from === total)) return { session, from };
     } catch (err) {
@@ -288,7 +288,7 @@ export class IngestJob {
     }
     await session?.dispose();
     await nodeAtomicFs.rm(nativeMemoryDir(staging));
-    return { session: model.createMemorySession(options), from: 0 };
+    return { session: model.createSession(options), from: 0 };
   }
 
   /** Prefills `stream` from the checkpoint (or 0), saving checkpoints; leaves the final memory in the staging folder. */

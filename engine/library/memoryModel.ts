@@ -1,26 +1,21 @@
 /**
  * The narrow view of a loaded model and its sessions that document memories need (ingest job,
  * ask): create an InfLLM session, open a saved memory, evaluate, generate, fork, save. The
- * engine's Model and Session provide it; unit tests pass fakes.
+ * engine's Model and Session satisfy it as they are; unit tests pass fakes.
  */
 import type { Tokenizer } from '../model/tokenizer/Tokenizer.js';
 import type { InfllmSettings } from '../session/infllmSettings.js';
 import type { EvaluateOptions, EvaluateResult, GenerateOptions, GenerateResult, SessionStats } from '../session/types.js';
 
-/** Where an InfLLM memory keeps blocks made from now on (not part of its content). */
-export interface MemoryStorage {
-  /** 'ram' (process memory) or 'disk' (segment files in `storageDir`, memory-mapped) ['ram']. */
-  storage?: 'ram' | 'disk';
-  /** An existing folder for 'disk'. */
-  storageDir?: string;
-}
-
-/** Options of a new InfLLM session for a document memory. */
-export interface MemorySessionOptions extends MemoryStorage {
+/** Options of an InfLLM session over a document memory (a subset of SessionOptions). */
+export interface MemorySessionOptions {
+  attention: 'infllm';
   /** Resolved settings of the memory. */
   infllm: Required<InfllmSettings>;
-  /** Largest model call while feeding, in tokens (a multiple of infllm.chunk). */
+  /** Largest model call while feeding, in tokens (a multiple of infllm.chunk) [512]. */
   maxCallTokens?: number;
+  /** Keep blocks made from now on in segment files in this existing folder (disk tier) [RAM]. */
+  storageDir?: string;
 }
 
 /** A session over an InfLLM memory. */
@@ -39,10 +34,10 @@ export interface MemoryModel {
   readonly info: { readonly fingerprint: string };
   readonly tokenizer: Tokenizer;
   /** A new, empty InfLLM session. */
-  createMemorySession(options: MemorySessionOptions): MemorySession;
+  createSession(options: MemorySessionOptions): MemorySession;
   /**
    * A session continuing from the memory saved in `dir`.
    * @throws EngineError FILE_NOT_FOUND, MEMORY_MISMATCH, MEMORY_CORRUPT
    */
-  openMemorySession(dir: string, options: MemorySessionOptions): Promise<MemorySession>;
+  openSession(dir: string, options: MemorySessionOptions): Promise<MemorySession>;
 }

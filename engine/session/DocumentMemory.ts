@@ -93,7 +93,7 @@ export class DocumentMemory {
       text,
       sourceMap,
     );
-    const base = await model.openMemorySession(nativeMemoryDir(dir), { infllm: plan.settings });
+    const base = await model.openSession(nativeMemoryDir(dir), { attention: 'infllm', infllm: plan.settings });
     const held = base.stats().nPast;
     if (held !== map.streamLength) {
       await base.dispose();

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../engine/binding/loadBinding.js';
 import { extract } from '../../engine/ingest/extract.js';
 import { LibraryService } from '../../engine/library/LibraryService.js';
-import { memoryModelOf } from '../../engine/library/modelMemory.js';
 import { Model } from '../../engine/model/Model.js';
 import { DocumentMemory } from '../../engine/session/DocumentMemory.js';
 import { makeTempDir, removeTempDir } from '../helpers/libraryFakes.js';
@@ -74,7 +73,7 @@ describe('infllm ingest / ask', () => {
     const lib = await LibraryService.open({ root: library, extract });
     const m = await Model.load(model, { threads: 1 });
     try {
-      const memory = await DocumentMemory.open({ library: lib, model: memoryModelOf(m), documentId: out.document.id, infllm: SETTINGS });
+      const memory = await DocumentMemory.open({ library: lib, model: m, documentId: out.document.id, infllm: SETTINGS });
       const r2 = await memory.ask('Who went to the park?', { maxTokens: 20 });
       await memory.dispose();
       expect(out.ids).toEqual(r2.answer.ids);

@@ -139,12 +139,12 @@ export function fakeMemoryModel(options: { fingerprint?: string; template?: stri
   const model: MemoryModel = {
     info: { fingerprint: options.fingerprint ?? 'ab'.repeat(32) },
     tokenizer: tinyTokenizer(options.template),
-    createMemorySession(o) {
+    createSession(o) {
       log.created++;
       log.lastOptions = o;
       return new FakeMemorySession(log, o, { tokens: [], chunkStarts: [], settings: o.infllm });
     },
-    async openMemorySession(dir, o) {
+    async openSession(dir, o) {
       let text: string;
       try {
         text = await readFile(join(dir, STATE_FILE), 'utf8');

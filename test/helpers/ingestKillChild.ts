@@ -8,7 +8,6 @@
 import { extract } from '../../engine/ingest/extract.js';
 import { IngestJob } from '../../engine/library/IngestJob.js';
 import { LibraryService } from '../../engine/library/LibraryService.js';
-import { memoryModelOf } from '../../engine/library/modelMemory.js';
 import { Model } from '../../engine/model/Model.js';
 import { sharedPath } from './shared.js';
 
@@ -21,7 +20,7 @@ const library = await LibraryService.open({ root, extract });
 const model = await Model.load(sharedPath('models', 'stories260K.gguf'), { threads: 1 });
 await IngestJob.run({
   library,
-  model: memoryModelOf(model),
+  model: model,
   source: { path: source },
   infllm: JSON.parse(settingsJson),
   checkpointTokens: Number(everyArg),

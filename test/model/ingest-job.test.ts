@@ -14,8 +14,6 @@ import { IngestJob, type IngestJobOptions } from '../../engine/library/IngestJob
 import type { IngestProgress } from '../../engine/library/ingestProgress.js';
 import { LibraryService } from '../../engine/library/LibraryService.js';
 import { readLayout } from '../../engine/library/memoryLayout.js';
-import { memoryModelOf } from '../../engine/library/modelMemory.js';
-import type { MemoryModel } from '../../engine/library/memoryModel.js';
 import { Model } from '../../engine/model/Model.js';
 import { DocumentMemory } from '../../engine/session/DocumentMemory.js';
 import { documentPrompt } from '../../engine/session/documentPrompt.js';
@@ -31,7 +29,6 @@ const QUESTION = 'Who went to the park?';
 
 let root: string;
 let model: Model;
-let mm: MemoryModel;
 let source: string;
 beforeAll(async () => {
   root = await makeTempDir('infllm-ingest-model-');
@@ -39,7 +36,6 @@ beforeAll(async () => {
   writeFileSync(source, TEXT);
   // one compute thread: results do not depend on it, and the shared 2-core machine is busy
   model = await Model.load(sharedPath('models', 'stories260K.gguf'), { threads: 1 });
-  mm = memoryModelOf(model);
 });
 afterAll(async () => {
   await model.dispose();
@@ -53,7 +49,7 @@ async function library(): Promise<LibraryService> {
 
 const options = (lib: LibraryService, extra: Partial<IngestJobOptions> = {}): IngestJobOptions => ({
   library: lib,
-  model: mm,
+  model,
   source: { path: source },
   infllm: SETTINGS,
   callTokens: 64,
@@ -62,7 +58,7 @@ const options = (lib: LibraryService, extra: Partial<IngestJobOptions> = {}): In
 });
 
 async function answer(lib: LibraryService, id: string, memoryDir: string) {
-  const memory = await DocumentMemory.open({ library: lib, model: mm, documentId: id, infllm: SETTINGS, memoryDir });
+  const memory = await DocumentMemory.open({ library: lib, model, documentId: id, infllm: SETTINGS, memoryDir });
   try {
     return await memory.ask(QUESTION, { maxTokens: 24, passages: 5 });
   } finally {

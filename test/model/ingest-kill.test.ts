@@ -14,7 +14,6 @@ import { extract } from '../../engine/ingest/extract.js';
 import { IngestJob } from '../../engine/library/IngestJob.js';
 import type { IngestProgress } from '../../engine/library/ingestProgress.js';
 import { LibraryService } from '../../engine/library/LibraryService.js';
-import { memoryModelOf } from '../../engine/library/modelMemory.js';
 import { Model } from '../../engine/model/Model.js';
 import { makeTempDir, removeTempDir } from '../helpers/libraryFakes.js';
 import { memoryContent } from '../helpers/savedMemory.js';
@@ -66,13 +65,12 @@ describe('ingest survives SIGKILL', () => {
     const id = listing.documents[0].id;
     expect(await lib.listMemories(id)).toEqual([]);
     const events: IngestProgress[] = [];
-    const mm = memoryModelOf(model);
-    const resumed = await IngestJob.run({ library: lib, model: mm, source: { id }, infllm: SETTINGS, progressIntervalMs: 0, onProgress: (e) => events.push(e) });
+    const resumed = await IngestJob.run({ library: lib, model, source: { id }, infllm: SETTINGS, progressIntervalMs: 0, onProgress: (e) => events.push(e) });
     const first = events.find((e) => e.phase === 'prefill') as IngestProgress;
     expect(first.done).toBe(checkpoints.at(-1)); // not 0: it did not start over
     expect(resumed.resumedFrom).toBe(checkpoints.at(-1));
 
-    const whole = await IngestJob.run({ library: lib, model: mm, source: { id }, infllm: SETTINGS, memoryDir: join(dir, 'whole') });
+    const whole = await IngestJob.run({ library: lib, model, source: { id }, infllm: SETTINGS, memoryDir: join(dir, 'whole') });
     expect(whole.resumedFrom).toBe(0);
     expect(memoryContent(join(resumed.memoryDir, 'memory'))).toEqual(memoryContent(join(whole.memoryDir, 'memory')));
   });

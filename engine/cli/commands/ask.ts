@@ -6,7 +6,6 @@
  * Ctrl-C stops the answer (keeping what was generated) or cancels the ingest (exit 130).
  */
 import { Model } from '../../model/Model.js';
-import { memoryModelOf } from '../../library/modelMemory.js';
 import { DocumentMemory, type AskResult } from '../../session/DocumentMemory.js';
 import type { RetrievedPassage } from '../../session/retrievedPassages.js';
 import type { SamplingOptions } from '../../session/sampling.js';
@@ -117,12 +116,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const library = await openLibrary(req.library, io);
   const model = await Model.load(req.model, { threads: req.threads });
   try {
-    const memoryModel = memoryModelOf(model);
-    const ingested = await runIngestWithProgress(req, library, memoryModel, io);
+    const ingested = await runIngestWithProgress(req, library, model, io);
     if (!ingested) return EXIT_CANCELLED;
     const memory = await DocumentMemory.open({
       library,
-      model: memoryModel,
+      model,
       documentId: ingested.entry.id,
       infllm: req.infllm,
       memoryDir: ingested.memoryDir,

@@ -6,7 +6,6 @@
  * command again resumes from the last checkpoint.
  */
 import { Model } from '../../model/Model.js';
-import { memoryModelOf } from '../../library/modelMemory.js';
 import { parseCli } from '../args.js';
 import { DOCUMENT_FLAGS, documentRequest, EXIT_CANCELLED, openLibrary, runIngestWithProgress } from '../documentArgs.js';
 import { write } from '../io.js';
@@ -21,7 +20,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const library = await openLibrary(req.library, io);
   const model = await Model.load(req.model, { threads: req.threads });
   try {
-    const result = await runIngestWithProgress(req, library, memoryModelOf(model), io, values.force === true);
+    const result = await runIngestWithProgress(req, library, model, io, values.force === true);
     if (!result) return EXIT_CANCELLED;
     if (result.status === 'reused') io.stderr.write('already ingested with these settings\n');
     else if (result.resumedFrom > 0) io.stderr.write(`resumed from token ${result.resumedFrom} of ${result.streamTokens}\n`);
