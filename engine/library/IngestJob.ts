@@ -160,31 +160,7 @@ export class IngestJob {
     const existing = this.o.force ? undefined : await this.existing(folders.dir, plan, entry);
     if (existing) return existing;
     await checkTarget(folders.dir);
-    const text = await this.o.library.readText(entry.id);
-    throwIfAborted(signal);
-    this.reporter.report('tokenize', 0, text.length, true);
-    const encoded = plan.prompt.encodeDocument(text);
-    this.reporter.report('tokenize', text.length, text.length, true);
-    this.reporter.rethrow();
-    const n = encoded.ids.length;
-    if (n > this.maxTokens) {
-      throw new EngineError('TOO_LARGE', `the document has ${formatCount(n)} tokens; the limit is ${formatCount(this.maxTokens)} (it is never truncated)`);
-    }
-    const tokens = { ids: Int32Array.from(encoded.ids), offsets: encoded.offsets };
-    const bytes = encodeTokens(tokens);
-    const layout: MemoryLayout = {
-      format: LAYOUT_FORMAT,
-      schema: LAYOUT_SCHEMA,
-      documentId: entry.id,
-      contentHash: entry.contentHash,
-      modelFingerprint: this.o.model.info.fingerprint,
-      settings: plan.settings,
-      prompt: plan.prompt.key,
-      documentTokens: n,
-      textLength: text.length,
-      tokensSha256: sha256Hex(bytes),
-    };
-    const stream = [...plan.prompt.prefix, ...encoded.ids];
+    const { layout, bytes, stream } = await this.tokenize(entry, plan);
     await mkdir(dirname(folders.dir), { recursive: true }).catch((err: unknown) => {
       throw fsError(`cannot create ${dirname(folders.dir)}`, err);
     });
@@ -231,6 +207,34 @@ export class IngestJob {
     this.reporter.rethrow();
     throwIfAborted(signal);
     return entry;
+  }
+
+  /** Tokenizes the document (refusing it over maxTokens): the layout files' content and the token stream to prefill. */
+  private async tokenize(entry: DocumentEntry, plan: DocumentMemoryPlan): Promise<{ layout: MemoryLayout; bytes: Uint8Array; stream: number[] }> {
+    const text = await this.o.library.readText(entry.id);
+    throwIfAborted(this.o.signal);
+    this.reporter.report('tokenize', 0, text.length, true);
+    const encoded = plan.prompt.encodeDocument(text);
+    this.reporter.report('tokenize', text.length, text.length, true);
+    this.reporter.rethrow();
+    const n = encoded.ids.length;
+    if (n > this.maxTokens) {
+      throw new EngineError('TOO_LARGE', `the document has ${formatCount(n)} tokens; the limit is ${formatCount(this.maxTokens)} (it is never truncated)`);
+    }
+    const bytes = encodeTokens({ ids: Int32Array.from(encoded.ids), offsets: encoded.offsets });
+    const layout: MemoryLayout = {
+      format: LAYOUT_FORMAT,
+      schema: LAYOUT_SCHEMA,
+      documentId: entry.id,
+      contentHash: entry.contentHash,
+      modelFingerprint: this.o.model.info.fingerprint,
+      settings: plan.settings,
+      prompt: plan.prompt.key,
+      documentTokens: n,
+      textLength: text.length,
+      tokensSha256: sha256Hex(bytes),
+    };
+    return { layout, bytes, stream: [...plan.prompt.prefix, ...encoded.ids] };
   }
 
   /** The finished memory in `dir` when it matches (undefined when there is none or it is unusable). */
