@@ -12,7 +12,7 @@ import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { EngineError } from '../errors.js';
 import { isCancelled, throwIfAborted } from '../lifecycle/abort.js';
-import { commitDir, nodeAtomicFs } from '../lifecycle/atomicWrite.js';
+import { cleanTempFiles, commitDir, nodeAtomicFs } from '../lifecycle/atomicWrite.js';
 import { formatCount } from '../ingest/ExtractOptions.js';
 import type { DocumentPromptOptions } from '../session/documentPrompt.js';
 import type { InfllmSettings } from '../session/infllmSettings.js';
@@ -35,6 +35,8 @@ export const DEFAULT_CHECKPOINT_TOKENS = 65_536;
 export const DEFAULT_CHECKPOINT_SECONDS = 300;
 /** Folder inside the staging folder for disk-tier block files made while prefilling. */
 const SCRATCH_DIR = 'scratch';
+/** Temp folders the native save makes next to `memory/` (`.memory.saving-<hex>`, `.memory.old-<hex>`). */
+const NATIVE_SAVE_LEFTOVER = /^\.memory\.(saving|old)-[0-9a-f]+$/;
 
 /** Options of {@link IngestJob.run}. */
 export interface IngestJobOptions {
@@ -255,7 +257,12 @@ export class IngestJob {
   private async prepareStaging(staging: string, layout: MemoryLayout, bytes: Uint8Array): Promise<void> {
     try {
       const found = await readLayout(staging).catch(() => undefined);
-      if (found && JSON.stringify(found.layout) === JSON.stringify(layout)) return;
+      if (found && JSON.stringify(found.layout) === JSON.stringify(layout)) {
+        // leftovers of a killed run: the native save's temp folders, our temp files
+        for (const name of await readdir(staging)) if (NATIVE_SAVE_LEFTOVER.test(name)) await nodeAtomicFs.rm(join(staging, name));
+        await cleanTempFiles(staging);
+        return;
+      }
       await nodeAtomicFs.rm(staging);
       await mkdir(staging, { recursive: true });
       await writeLayout(staging, layout, bytes);

@@ -99,6 +99,11 @@ describe('IngestJob', () => {
     await expect(first).rejects.toThrow('stop');
     expect(saved.length).toBeGreaterThan(0);
     expect(saved.at(-1)).toBeLessThan(expected.tokens.length);
+    // what a run killed mid-save would leave in the staging folder
+    const memories = join(lib.library.documentDir(whole.entry.id), 'memories');
+    const staging = join(memories, readdirSync(memories).find((n) => n.endsWith('.partial')) as string);
+    mkdirSync(join(staging, '.memory.saving-0123456789abcdef'));
+    writeFileSync(join(staging, '.layout.json.0123456789ab.tmp'), 'half');
     const events: IngestProgress[] = [];
     const { model, log } = fakeMemoryModel();
     const again = await IngestJob.run({ ...jobOptions(lib), model, callTokens: 80, onProgress: (p) => events.push(p) });
@@ -107,6 +112,7 @@ describe('IngestJob', () => {
     expect(log.opened).toBe(1);
     expect(log.calls[0].start).toBe(saved.at(-1));
     expect(await readFakeState(join(again.memoryDir, 'memory'))).toEqual(expected);
+    expect(readdirSync(again.memoryDir).sort()).toEqual(['layout.json', 'memory', 'tokens.bin']);
   });
 
   it('resumes after a failing model call; the library entry stays intact', async () => {
