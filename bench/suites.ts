@@ -1,4 +1,5 @@
 /** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
+import { engineSuite } from './engine.js';
 import { extractSuite } from './extract.js';
 import { runKernelsBench } from './kernels.js';
 import { memoryBench } from './memoryBench.js';
@@ -25,4 +26,5 @@ export const suites: BenchSuite[] = [
   memoryIoBench,
   tokenizerSuite,
   extractSuite,
+  engineSuite,
 ];
