@@ -45,6 +45,7 @@ export interface FeedResult {
   records?: RetrievalRecord[];
 }
 
+/** nPast, pending tokens and feed() around one native session. @internal */
 export class SessionCore {
   /** Tokens the native session holds. */
   nPast: number;
