@@ -21,9 +21,9 @@
  * INFLLM_BENCH_QUICK=1 shrinks every default to a run of a few minutes.
  * Results: bench/results/infllm.{json,md}.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { freemem, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { NativeInfllmSettings } from '../engine/binding/ModelBinding.js';
 import { SYNTHETIC_PRESETS } from '../engine/gguf/syntheticModel.js';
 import { packageRoot } from '../engine/binding/loadBinding.js';
@@ -166,12 +166,17 @@ export const infllmSuite: BenchSuite = {
     const model = needModel ? await modelFile(PRESET, k.weightType) : '';
     if (k.parts.includes('passkey') && !existsSync(join(SHARED, 'passkey'))) throw new Error(`no passkey data at ${join(SHARED, 'passkey')} (set INFLLM_SHARED)`);
     const runs: WorkerRun[] = [];
+    const partial: { label: string; result: unknown }[] = [];
+    const partialPath = join(packageRoot(), 'bench', 'results', 'infllm.partial.json');
+    mkdirSync(dirname(partialPath), { recursive: true });
     const run = async <R>(label: string, task: object): Promise<R> => {
       note(`${label}…`);
       const loadStart = loadavg();
       const t0 = performance.now();
       const r = await runWorker<R>(task);
       runs.push({ label, seconds: (performance.now() - t0) / 1000, loadavgStart: loadStart, loadavgEnd: loadavg() });
+      partial.push({ label, result: r });
+      writeFileSync(partialPath, JSON.stringify(partial) + '\n'); // a long run keeps what it measured if a later part fails
       return r;
     };
     const decode: DecodeResult[] = [];
@@ -190,6 +195,7 @@ export const infllmSuite: BenchSuite = {
       preset: PRESET, model, knobs: k, paper: PAPER, passkeyMethods: PASSKEY_METHODS, officialDev, machineStart, machineEnd: machineInfo(),
       totalSeconds: (performance.now() - started) / 1000, runs, decode, prefill, memory, saveOpen, passkey,
     };
+    rmSync(partialPath, { force: true });
     return { name: 'infllm', date: new Date().toISOString(), data, markdown: infllmMarkdown(data) };
   },
 };

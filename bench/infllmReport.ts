@@ -59,7 +59,7 @@ export function infllmMarkdown(d: InfllmBenchData): string {
     '',
     `CPU ${m.cpuModel} (${m.logicalCpus} logical), ${mib(m.totalMemBytes)} MiB RAM (${mib(m.freeMemBytes)} free at start). Load average at start ${load(m)}, at end ${load(d.machineEnd)}. ` +
       `Run time ${f(d.totalSeconds / 60)} min. InfLLM: paper settings (n_init 128, n_local 4096, block 128, topk 16, repr 4, chunk 512), f16 blocks unless stated. ` +
-      `Full attention only up to ${k(d.knobs.fullMaxContext)} tokens (its f32 KV cache, ${f(d.knobs.fullBytesPerToken / 1024)} KiB/token, must fit in 40% of the free memory; INFLLM_BENCH_FULL_MAX_CONTEXT).`,
+      `Full attention only up to ${k(d.knobs.fullMaxContext)} tokens (its f32 KV cache, ${f(d.knobs.fullBytesPerToken / 1024)} KiB/token, must fit in 40% of the free memory; INFLLM_BENCH_FULL_MAX_CONTEXT); its real prefill up to ${k(d.knobs.prefillFullMax)} (INFLLM_BENCH_PREFILL_FULL_MAX).`,
   ];
   const runs = ['#### Run log', '', '| measurement | minutes | load average before → after (1 min) |', '|---|---:|---:|',
     ...d.runs.map((r) => `| ${r.label} | ${f(r.seconds / 60)} | ${f(r.loadavgStart[0], 2)} → ${f(r.loadavgEnd[0], 2)} |`)];
