@@ -86,6 +86,13 @@ export interface NativeRetrievalTrace {
   selected: Int32Array;
   /** Scores of the selected blocks (NaN where unscored), aligned with `selected`. */
   scores: Float32Array;
+  /** Initial tokens attended in the global branch: positions [0, initLen). */
+  initLen: Float64Array;
+  /**
+   * Remainder tail attended in the global branch: the tailLen positions ending at
+   * qStart + qLen - nLocal (tokens out of the window of the chunk's last query, not yet in a block).
+   */
+  tailLen: Float64Array;
 }
 
 export interface NativeEvalOptions {
@@ -119,7 +126,8 @@ export interface NativeSession {
   fork(): NativeSession;
   /** Forgets everything (nPast becomes 0). */
   clear(): void;
-  stats(): { nTokens: number; nBlocks: number; bytesResident: number; bytesMapped: number };
+  /** nBlocks and initLen (initial tokens held) are 0 for full attention. */
+  stats(): { nTokens: number; nBlocks: number; initLen: number; bytesResident: number; bytesMapped: number };
   /** Frees native memory; later calls throw DISPOSED. Idempotent. Rejects BUSY while an eval runs. */
   dispose(): void;
 }
