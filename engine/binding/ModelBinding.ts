@@ -38,7 +38,10 @@ export interface NativeModelInfo {
 export interface NativeModelLoadOptions {
   /** Worker threads for compute; default: physical cores. */
   threads?: number;
-  /** Called with 0..1 while weights are validated and paged in; the last call is 1. */
+  /**
+   * Called with 0..1 while weights are validated and paged in: strictly increasing, and the last
+   * call (1) comes before the promise resolves; nothing after a rejection. Exceptions it throws are ignored.
+   */
   onProgress?: (fraction: number) => void;
 }
 
@@ -67,9 +70,13 @@ export interface NativeSamplingParams {
   repeatPenalty?: number; // 1 = off
   presencePenalty?: number; // 0 = off
   frequencyPenalty?: number; // 0 = off
-  /** How many recent tokens the penalties look at; default 64. */
+  /** How many recent tokens (of the session's history, prompt included) the penalties look at; default 64, -1 = all, 0 = none. */
   penaltyLastN?: number;
-  /** RNG seed; the same seed and inputs give the same tokens. */
+  /**
+   * RNG seed, an integer in [0, 2^53); default: a fresh random seed per call. The draw is keyed by
+   * (seed, position of the sampled token), so the same seed, history and logits give the same token
+   * in any session, fork or re-run. Order of the filters: native/src/ifl-sampling.h.
+   */
   seed?: number;
 }
 
@@ -96,7 +103,10 @@ export interface NativeRetrievalTrace {
 }
 
 export interface NativeEvalOptions {
-  /** Which logits rows to return: none, the last position, every position, or positions (0-based within this call). */
+  /**
+   * Which logits rows to return: none, the last position (default), every position, or positions
+   * (0-based within this call, in the order given, repeats allowed). Only these rows go through the output head.
+   */
   logits?: 'none' | 'last' | 'all' | Int32Array;
   /** If set, sample the next token from the last position's logits with these parameters. */
   sample?: NativeSamplingParams;
@@ -118,30 +128,37 @@ export interface NativeSession {
   /**
    * Runs one model call over `tokens` at positions [nPast, nPast + n). Rejects with CANCELLED if
    * `abort` fires (checked between layers); the session is then exactly as before the call.
-   * Rejects with BUSY if another eval of this session is running.
+   * Rejects with BUSY if another eval of this session has not settled yet ("running" below means
+   * exactly that), INVALID_ARGUMENT for bad tokens or
+   * options or a full context (the session is unchanged). Never throws synchronously.
    */
   eval(tokens: Int32Array, options: NativeEvalOptions, abort?: NativeAbort): Promise<NativeEvalResult>;
+  /** Tokens committed so far; while an eval runs, the value before it. */
   nPast(): number;
-  /** An independent session with the same state (copy-on-write where possible). */
+  /** An independent session with the same state (copy-on-write where possible). Throws BUSY while an eval runs. */
   fork(): NativeSession;
-  /** Forgets everything (nPast becomes 0). */
+  /** Forgets everything (nPast becomes 0). Throws BUSY while an eval runs. */
   clear(): void;
-  /** nBlocks and initLen (initial tokens held) are 0 for full attention. */
+  /** Throws BUSY while an eval runs. nBlocks and initLen (initial tokens held) are 0 for full attention. */
   stats(): { nTokens: number; nBlocks: number; initLen: number; bytesResident: number; bytesMapped: number };
-  /** Frees native memory; later calls throw DISPOSED. Idempotent. Rejects BUSY while an eval runs. */
+  /** Frees native memory; later calls throw (eval: rejects) DISPOSED. Idempotent. Throws BUSY while an eval runs. */
   dispose(): void;
 }
 
 export interface NativeModel {
   info(): NativeModelInfo;
   createSession(options: NativeSessionOptions): NativeSession;
-  /** Frees the model once no session uses it; later calls throw DISPOSED. Idempotent. */
+  /** Frees the model once no session uses it (existing sessions keep working); later calls throw DISPOSED. Idempotent. */
   dispose(): void;
 }
 
 export interface ModelBinding {
   createAbort(): NativeAbort;
-  /** Maps and validates a GGUF model off the JS thread. Errors: FILE_*, GGUF_*, UNSUPPORTED_*, MISSING_TENSOR, BAD_TENSOR_SHAPE, BAD_METADATA, CANCELLED. */
+  /**
+   * Maps and validates a GGUF model off the JS thread, then reads every weight page once. Every failure
+   * rejects (never throws): FILE_*, GGUF_*, UNSUPPORTED_*, MISSING_TENSOR, BAD_TENSOR_SHAPE, BAD_METADATA,
+   * CANCELLED, INVALID_ARGUMENT (bad options). Evals of sessions of one model share its thread pool and run one at a time.
+   */
   modelLoad(path: string, options?: NativeModelLoadOptions, abort?: NativeAbort): Promise<NativeModel>;
 }
 

@@ -68,13 +68,10 @@ Napi::Value testing_tensor_data(const Napi::CallbackInfo & info) {
 }
 
 void register_gguf_testing(Napi::Env env, Napi::Object exports) {
-    Napi::Value existing = exports.Get("_testing");
-    Napi::Object testing = existing.IsObject() ? existing.As<Napi::Object>() : Napi::Object::New(env);
     Napi::Object gguf = Napi::Object::New(env);
     gguf.Set("get", Napi::Function::New(env, testing_get, "get"));
     gguf.Set("tensorData", Napi::Function::New(env, testing_tensor_data, "tensorData"));
-    testing.Set("gguf", gguf);
-    exports.Set("_testing", testing);
+    ifl_addon::testing_object(env, exports).Set("gguf", gguf);
 }
 
 } // namespace

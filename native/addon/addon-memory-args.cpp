@@ -10,18 +10,7 @@
 namespace ifl_addon {
 
 Napi::Object memory_testing_object(Napi::Env env, Napi::Object exports) {
-    Napi::Value t = exports.Get("_testing");
-    if (!t.IsObject()) {
-        t = Napi::Object::New(env);
-        exports.Set("_testing", t);
-    }
-    Napi::Object testing = t.As<Napi::Object>();
-    Napi::Value m = testing.Get("memory");
-    if (!m.IsObject()) {
-        m = Napi::Object::New(env);
-        testing.Set("memory", m);
-    }
-    return m.As<Napi::Object>();
+    return child_object(env, testing_object(env, exports), "memory");
 }
 
 int64_t opt_int_in(const Napi::Object & o, const char * key, int64_t def, int64_t lo, int64_t hi) {

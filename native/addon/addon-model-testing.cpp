@@ -101,7 +101,12 @@ Napi::Value test_eval_tensors(const Napi::CallbackInfo & info) {
                     const std::string err = done.get();
                     if (!err.empty()) ifl::throw_error(ifl::status::internal, "onTensor threw: %s", err.c_str());
                 });
-            return start_eval(env, info[0].As<Napi::Object>(), core, std::move(args), abort, cb, [tsfn]() { tsfn.Release(); });
+            try {
+                return start_eval(env, info[0].As<Napi::Object>(), core, std::move(args), abort, cb, [tsfn]() { tsfn.Release(); });
+            } catch (...) {
+                tsfn.Release();  // no worker will: an unreleased TSFN keeps the event loop alive
+                throw;
+            }
         });
     } catch (const Napi::Error & e) {
         Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);

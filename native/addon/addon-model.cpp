@@ -121,27 +121,25 @@ public:
     }
 
     void Execute() override {
-        try {
-            ifl::model_load_params p;
-            p.cancel = abort_ ? &abort_->aborted : nullptr;
-            if (progress_) {
-                p.on_progress = [this](float v) {
-                    float * payload = new float(v);
-                    if (tsfn_.NonBlockingCall(payload) != napi_ok) delete payload;  // queue full or closing
-                };
-            }
-            if (abort_ && abort_->aborted.load()) ifl::throw_error(ifl::status::cancelled, "model load cancelled");
-            state_ = std::make_shared<model_state>();
-            state_->model = ifl::model::load(path_, p);
-            state_->pool = std::make_unique<ifl::thread_pool>(threads_);
-        } catch (const ifl::error & e) {
-            fail(e.code(), e.what());
-        } catch (const std::bad_alloc &) {
-            fail(ifl::status::out_of_memory, "out of memory");
-        } catch (const std::exception & e) {
-            fail(ifl::status::internal, std::string("internal error: ") + e.what());
-        } catch (...) {
-            fail(ifl::status::internal, "internal error: unknown exception");
+        const bool ok = run_captured(
+            [this] {
+                ifl::model_load_params p;
+                p.cancel = abort_ ? &abort_->aborted : nullptr;
+                if (progress_) {
+                    p.on_progress = [this](float v) {
+                        float * payload = new float(v);
+                        if (tsfn_.NonBlockingCall(payload) != napi_ok) delete payload;  // queue full or closing
+                    };
+                }
+                if (abort_ && abort_->aborted.load()) ifl::throw_error(ifl::status::cancelled, "model load cancelled");
+                state_ = std::make_shared<model_state>();
+                state_->model = ifl::model::load(path_, p);
+                state_->pool = std::make_unique<ifl::thread_pool>(threads_);
+            },
+            code_, message_);
+        if (!ok) {
+            state_.reset();
+            SetError(message_);
         }
     }
 
@@ -170,12 +168,6 @@ public:
     }
 
 private:
-    void fail(ifl::status code, const std::string & message) {
-        code_ = code;
-        message_ = message;
-        state_.reset();
-        SetError(message);
-    }
     void settle_progress() {
         progress_->settled = true;
         tsfn_.Release();  // the finalizer frees progress_ once queued calls have drained
@@ -196,6 +188,26 @@ private:
 };
 
 } // namespace
+
+bool run_captured(const std::function<void()> & fn, ifl::status & code, std::string & message) {
+    try {
+        fn();
+        return true;
+    } catch (const ifl::error & e) {
+        code = e.code();
+        message = e.what();
+    } catch (const std::bad_alloc &) {
+        code = ifl::status::out_of_memory;
+        message = "out of memory";
+    } catch (const std::exception & e) {
+        code = ifl::status::internal;
+        message = std::string("internal error: ") + e.what();
+    } catch (...) {
+        code = ifl::status::internal;
+        message = "internal error: unknown exception";
+    }
+    return false;
+}
 
 Napi::Function define_model_class(Napi::Env env, model_area * area) {
     return model_wrap::DefineClass(env, model_wrap::k_class,

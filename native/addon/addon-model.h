@@ -6,6 +6,8 @@
 #include <napi.h>
 
 #include <atomic>
+#include <functional>
+#include <string>
 #include <memory>
 #include <mutex>
 
@@ -36,6 +38,10 @@ struct model_state {
     std::unique_ptr<ifl::thread_pool> pool;
     std::timed_mutex                  compute;
 };
+
+// Runs fn on a worker thread, mapping exceptions as guard() does; false (with code and message
+// set) when it threw.
+bool run_captured(const std::function<void()> & fn, ifl::status & code, std::string & message);
 
 // Locks ms.compute, giving up with status::cancelled when `abort` fires while waiting.
 std::unique_lock<std::timed_mutex> lock_compute(model_state & ms, const abort_flag * abort);

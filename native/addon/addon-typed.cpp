@@ -43,12 +43,5 @@ std::vector<uint16_t> arg_u16(const Napi::CallbackInfo & info, size_t i, const c
 Napi::Float32Array make_f32(Napi::Env env, const std::vector<float> & v) { return make_typed<Napi::Float32Array>(env, v); }
 Napi::Uint16Array make_u16(Napi::Env env, const std::vector<uint16_t> & v) { return make_typed<Napi::Uint16Array>(env, v); }
 
-Napi::Object testing_object(Napi::Env env, Napi::Object exports) {
-    Napi::Value t = exports.Get("_testing");
-    if (t.IsObject()) return t.As<Napi::Object>();
-    Napi::Object o = Napi::Object::New(env);
-    exports.Set("_testing", o);
-    return o;
-}
 
 } // namespace ifl_addon

@@ -17,7 +17,4 @@ std::vector<uint16_t> arg_u16(const Napi::CallbackInfo & info, size_t i, const c
 Napi::Float32Array make_f32(Napi::Env env, const std::vector<float> & v);
 Napi::Uint16Array  make_u16(Napi::Env env, const std::vector<uint16_t> & v);
 
-// exports._testing, created on first use.
-Napi::Object testing_object(Napi::Env env, Napi::Object exports);
-
 } // namespace ifl_addon

@@ -31,6 +31,16 @@ Napi::Error make_type_error(Napi::Env env, const std::string & message) {
     return err;
 }
 
+Napi::Object child_object(Napi::Env env, Napi::Object parent, const char * name) {
+    Napi::Value v = parent.Get(name);
+    if (v.IsObject()) return v.As<Napi::Object>();
+    Napi::Object o = Napi::Object::New(env);
+    parent.Set(name, o);
+    return o;
+}
+
+Napi::Object testing_object(Napi::Env env, Napi::Object exports) { return child_object(env, exports, "_testing"); }
+
 static Napi::Value arg_at(const Napi::CallbackInfo & info, size_t i) {
     return i < info.Length() ? info[i] : info.Env().Undefined();
 }

@@ -50,6 +50,12 @@ Napi::Value guard(Napi::Env env, F && fn) {
     }
 }
 
+// ---- export namespaces --------------------------------------------------------------------
+// The test-only `_testing` object on the module exports (created on first use).
+Napi::Object testing_object(Napi::Env env, Napi::Object exports);
+// Child object `name` of `parent` (created on first use).
+Napi::Object child_object(Napi::Env env, Napi::Object parent, const char * name);
+
 // ---- argument checks (throw TypeError naming the argument) -------------------------------
 std::string     arg_string(const Napi::CallbackInfo & info, size_t i, const char * name);
 double          arg_number(const Napi::CallbackInfo & info, size_t i, const char * name);

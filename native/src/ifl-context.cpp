@@ -86,9 +86,10 @@ void context::embed(const eval_request & req) {
     for (int64_t t = 0; t < req.n_tokens; ++t) get_row(model_.tok_embd(), req.tokens[t], x_.data() + t * E);
 }
 
-void context::ffn(const layer_weights & L, int64_t n, thread_pool & pool) {
+void context::ffn(const layer_weights & L, int64_t n, thread_pool & pool, const std::atomic<bool> * cancel) {
     const int64_t E = model_.hparams().n_embd, F = model_.hparams().n_ff;
     for (int64_t b0 = 0; b0 < n; b0 += k_ffn_batch) {
+        if (b0 > 0 && cancelled(cancel)) throw_error(status::cancelled, "eval cancelled inside the FFN");
         const int64_t nb = std::min(k_ffn_batch, n - b0);
         matmul(L.ffn_gate, h_.data() + b0 * E, nb, gate_.data(), pool);
         matmul(L.ffn_up, h_.data() + b0 * E, nb, up_.data(), pool);
@@ -99,7 +100,8 @@ void context::ffn(const layer_weights & L, int64_t n, thread_pool & pool) {
     }
 }
 
-void context::layer(int il, int64_t n, thread_pool & pool, const tensor_callback * cb) {
+void context::layer(int il, int64_t n, thread_pool & pool, const eval_request & req) {
+    const tensor_callback * cb = req.on_tensor;
     const model_hparams & hp = model_.hparams();
     const layer_weights & L = model_.layers()[(size_t)il];
     const int64_t E = hp.n_embd, QD = hp.q_dim(), KD = hp.kv_dim(), d = hp.head_dim;
@@ -127,6 +129,7 @@ void context::layer(int il, int64_t n, thread_pool & pool, const tensor_callback
     }
     mem_->attend(il, q_.data(), k_.data(), v_.data(), att_.data(), pool);
     emit("kqv_out", att_.data(), QD);
+    if (cancelled(req.cancel)) throw_error(status::cancelled, "eval cancelled in layer %d", il);
     matmul(L.wo, att_.data(), n, y_.data(), pool);
     add_bias_rows(pool, y_.data(), L.bo, n);
     emit("attn_out", y_.data(), E);
@@ -134,7 +137,7 @@ void context::layer(int il, int64_t n, thread_pool & pool, const tensor_callback
     emit("ffn_inp", x, E);
     norm_rows(pool, x, L.ffn_norm.data(), n, E, hp.rms_eps, h);
     emit("ffn_norm", h, E);
-    ffn(L, n, pool);
+    ffn(L, n, pool, req.cancel);
     emit("ffn_out", y_.data(), E);
     for_rows(pool, n, E, [&](int64_t t0, int64_t t1) { add_inplace(x + t0 * E, y_.data() + t0 * E, (t1 - t0) * E); });
     emit("l_out", x, E);
@@ -160,7 +163,7 @@ void context::eval(const eval_request & req, thread_pool & pool) {
         if (req.on_tensor) (*req.on_tensor)("inp_embd", -1, x_.data(), {req.n_tokens, model_.hparams().n_embd});
         for (int il = 0; il < model_.hparams().n_layer; ++il) {
             if (cancelled(req.cancel)) throw_error(status::cancelled, "eval cancelled before layer %d", il);
-            layer(il, req.n_tokens, pool, req.on_tensor);
+            layer(il, req.n_tokens, pool, req);
         }
         if (cancelled(req.cancel)) throw_error(status::cancelled, "eval cancelled before the output head");
         output(req, pool);

@@ -12,9 +12,10 @@
 // calls (matmul is batch-invariant, so this changes no bit). Scratch grows to the largest call
 // seen and is reused: decoding allocates nothing.
 //
-// Cancellation: `cancel` is checked before every layer and before the output head. When it is
-// set the memory's call is rolled back and status::cancelled is thrown; the context is then
-// exactly as before the call. Any other failure inside the call rolls back the same way.
+// Cancellation: `cancel` is checked before every layer, after each layer's attention, between
+// FFN sub-batches and before the output head (never inside a kernel). When it is set the
+// memory's call is rolled back and status::cancelled is thrown; the context is then exactly as
+// before the call. Any other failure inside the call rolls back the same way.
 #pragma once
 
 #include <atomic>
@@ -67,8 +68,8 @@ private:
     void check_request(const eval_request & req) const;
     void reserve(int64_t n_tokens, int64_t n_rows);
     void embed(const eval_request & req);
-    void layer(int il, int64_t n, thread_pool & pool, const tensor_callback * cb);
-    void ffn(const layer_weights & L, int64_t n, thread_pool & pool);
+    void layer(int il, int64_t n, thread_pool & pool, const eval_request & req);
+    void ffn(const layer_weights & L, int64_t n, thread_pool & pool, const std::atomic<bool> * cancel);
     void output(const eval_request & req, thread_pool & pool);
 
     const model &                model_;

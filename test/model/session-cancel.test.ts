@@ -1,7 +1,7 @@
 /**
  * Cancellation at the binding level: an abort that fires during a layer (set synchronously from
  * the evalTensors watcher, while the native compute waits) stops the call before the next layer
- * starts, rejects CANCELLED, and leaves the session exactly as before the call: the next eval is
+ * starts (an abort at a layer's start stops it after its attention), rejects CANCELLED, and leaves the session exactly as before the call: the next eval is
  * bit-identical to a fresh session that never saw the cancelled call. Full cache and InfLLM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,8 @@ describe.each(sessions)('cancellation (%s attention)', (_, opts) => {
       expect(seen.filter(([, l]) => l > layer)).toEqual([]);
       expect(seen.some(([n]) => n === 'result_norm')).toBe(false);
       expect(seen).toContainEqual([at, layer]);
+      // An abort at the start of a layer is seen after that layer's attention (before its FFN).
+      if (at === 'attn_norm') expect(seen).not.toContainEqual(['l_out', layer]);
       expect(s.nPast()).toBe(40);
       const after = await s.eval(LONG.subarray(40), { logits: 'all' });
       const fresh = model.createSession(opts);

@@ -4,7 +4,10 @@
  * the session unchanged, fork / clear semantics, the logits / sample options, and seeded sampling
  * through eval.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../engine/binding/loadBinding.js';
 import type { NativeModel, NativeSession } from '../../engine/binding/ModelBinding.js';
 import { loadModel, maxAbsDiff, modelApi, readGolden, row } from '../helpers/golden.js';
 import { sharedPath } from '../helpers/shared.js';
@@ -34,6 +37,23 @@ describe('session lifecycle', () => {
     expect(s.nPast()).toBe(300);
     expect(s.stats().nTokens).toBe(300);
     s.dispose();
+  });
+
+  it('a rejected evalTensors (BUSY) leaves nothing that keeps the process alive', () => {
+    // Liveness, not speed: the child must exit by itself once its work is done.
+    const script = `
+      const b = require(${JSON.stringify(join(packageRoot(), 'build', 'Release', 'infllm.node'))});
+      (async () => {
+        const m = await b.modelLoad(${JSON.stringify(sharedPath('models', 'stories260K.gguf'))}, { threads: 1, onProgress: () => {} });
+        const s = m.createSession({ attention: 'full' });
+        const run = s.eval(Int32Array.of(1, 2, 3), {});
+        const err = await b._testing.model.evalTensors(s, Int32Array.of(1), {}, { onTensor: () => {} }).catch((e) => e.code);
+        await run;
+        console.log(err);
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout.trim(), JSON.stringify([r.status, r.signal, r.stderr, r.error?.message])).toBe('BUSY');
+    expect(r.status).toBe(0);
   });
 
   it('DISPOSED after dispose; dispose is idempotent', async () => {
