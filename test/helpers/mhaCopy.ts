@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { GgufValueType, type GgufValue, type GgufValueTypeId } from '../../engine/binding/GgufBinding.js';
-import { GgufWriter, ggufArray } from '../../engine/gguf/GgufWriter.js';
+import { GgufWriter, ggufArray, type GgufWriterValue } from '../../engine/gguf/GgufWriter.js';
 import { GgmlType } from '../../engine/gguf/ggmlTypes.js';
 import { readGgufSync } from '../../engine/model/gguf.js';
 
@@ -58,7 +58,7 @@ export function writeMhaCopy(src: string, dst: string): void {
   for (const [key, value] of Object.entries(info.metadata)) {
     const type = info.metadataTypes[key];
     if (key === `${arch}.attention.head_count_kv`) w.addKv(key, type, nHead);
-    else if (type === GgufValueType.ARRAY) w.addKv(key, type, ggufArray(elementType(value), value as ArrayLike<never>));
+    else if (type === GgufValueType.ARRAY) w.addKv(key, type, ggufArray(elementType(value), value as unknown as ArrayLike<GgufWriterValue>));
     else w.addKv(key, type, value as number | bigint | boolean | string);
   }
   for (const t of info.tensors) {
