@@ -144,14 +144,14 @@ export function traceRecords(t: NativeRetrievalTrace, call: number): OurRetrieva
   return out;
 }
 
-/** Replays `run`'s model calls (teacher-forced) in a fresh session with `options`. */
-export async function replayRun(model: NativeModel, run: GoldenRun, options: NativeSessionOptions): Promise<Replay> {
+/** Replays `run`'s model calls (teacher-forced) in a fresh session with `options`; only the first `nCalls` if given. */
+export async function replayRun(model: NativeModel, run: GoldenRun, options: NativeSessionOptions, nCalls = run.model_calls.length): Promise<Replay> {
   const tokens = runTokens(run);
   const s = model.createSession(options);
   const callLogits: Float32Array[] = [];
   const retrieval: OurRetrieval[] = [];
   try {
-    for (let c = 0; c < run.model_calls.length; c++) {
+    for (let c = 0; c < nCalls; c++) {
       const [a, b] = run.model_calls[c];
       const r = await s.eval(tokens.subarray(a, b), { logits: 'last', trace: options.attention === 'infllm' });
       callLogits.push(r.logits as Float32Array);

@@ -110,6 +110,34 @@ describe('compat=0 against the official file', () => {
   });
 });
 
+// cfgB's golden files are held out for independent review (README header); the README still
+// publishes figures about them, which our run must reproduce: 1,455 scored (`topk`) retrieval
+// entries over the 7 runs (§7) and final-prompt logits that differ between the official mask and
+// the issue-#61 fix by up to 0.05 (§6.5, rounded to 2 decimals). The same figures for cfgA
+// (2,225 and 0.77) hold too and are checked alongside, tying the published numbers to our runs.
+describe('cfgB settings (held-out golden data): every flow runs and matches the README figures', () => {
+  const CFG_B: GoldenConfig = { ...official.config, n_init: 8, n_local: 128, block_size: 32, topk: 2, repr_topk: 4, exc_block_size: 32 };
+  for (const { name, config, scored, maxPrefillDelta } of [
+    { name: 'cfgB', config: CFG_B, scored: 1455, maxPrefillDelta: 0.05 },
+    { name: 'cfgA', config: official.config, scored: 2225, maxPrefillDelta: 0.77 },
+  ])
+    it(`${name}: ${scored} scored entries over the 7 runs; official vs fix final-prompt logits differ by ${maxPrefillDelta}`, async () => {
+      let nScored = 0, delta = 0;
+      for (const run of official.runs) {
+        const a = await replayRun(model, run, { attention: 'infllm', infllm: settingsOf(config, true) });
+        const nPre = prefillCalls(run);
+        const b = await replayRun(model, run, { attention: 'infllm', infllm: settingsOf(config, false) }, nPre);
+        nScored += a.retrieval.filter((r) => r.mode === 'topk').length;
+        delta = Math.max(delta, maxAbsDiff(a.callLogits[nPre - 1], b.callLogits[nPre - 1]));
+        // The memory after the run follows the spec's bookkeeping (O6) for these settings.
+        const t = run.final_state.length;
+        expect(a.stats).toEqual({ nTokens: t, nBlocks: Math.floor((t - config.n_init - config.n_local) / config.block_size), initLen: config.n_init });
+      }
+      expect(nScored).toBe(scored);
+      expect(Math.abs(delta - maxPrefillDelta)).toBeLessThanOrEqual(0.005); // the README rounds to 2 decimals
+    });
+});
+
 describe('full attention (full_attention.json)', () => {
   const full = readInfllmGolden(sharedPath('golden', 'infllm', 'full_attention.json'));
   for (const run of full.runs) {
