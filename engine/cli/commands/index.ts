@@ -2,8 +2,10 @@
 import type { CliCommand } from '../types.js';
 import { detokenizeCommand } from './detokenize.js';
 import { extractCommand } from './extract.js';
+import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
+import { logitsCommand } from './logits.js';
 import { synthCommand } from './synth.js';
 import { tokenizeCommand } from './tokenize.js';
 
-export const commands: CliCommand[] = [infoCommand, tokenizeCommand, detokenizeCommand, extractCommand, synthCommand];
+export const commands: CliCommand[] = [infoCommand, tokenizeCommand, detokenizeCommand, extractCommand, synthCommand, logitsCommand, generateCommand];

@@ -19,11 +19,17 @@ const CLEAN_LOOKAHEAD = 16;
 export interface StreamingDetokenizerOptions {
   /** As Tokenizer.decode: render control tokens as nothing and drop a leading BOS. Default false. */
   skipSpecial?: boolean;
+  /**
+   * The ids continue earlier text (e.g. tokens generated after a prompt): the first token keeps
+   * its leading space, as it would inside a longer decode(). Default false.
+   */
+  continuation?: boolean;
 }
 
 export class StreamingDetokenizer {
   private readonly skipSpecial: boolean;
   private readonly clean: boolean;
+  private readonly continuation: boolean;
   private readonly decoder = new TextDecoder('utf-8');
   /** Raw piece bytes from `base` on (earlier bytes are already decoded and emitted). */
   private raw = new Uint8Array(256);
@@ -40,7 +46,8 @@ export class StreamingDetokenizer {
   ) {
     this.skipSpecial = options.skipSpecial ?? false;
     this.clean = tokenizer.data.cleanSpaces;
-    this.removeSpace = tokenizer.data.addSpacePrefix;
+    this.continuation = options.continuation ?? false;
+    this.removeSpace = tokenizer.data.addSpacePrefix && !this.continuation;
   }
 
   /** Adds one token; returns the text that is now final (possibly ""). */
@@ -79,7 +86,7 @@ export class StreamingDetokenizer {
     this.emitted = 0;
     this.nTokens = 0;
     this.pendingEos = false;
-    this.removeSpace = this.tokenizer.data.addSpacePrefix;
+    this.removeSpace = this.tokenizer.data.addSpacePrefix && !this.continuation;
     return out;
   }
 
