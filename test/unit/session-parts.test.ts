@@ -62,6 +62,13 @@ describe('planCalls', () => {
     }
     expect(() => planCalls(5, { maxCall: 0 })).toThrow(/maxCallTokens/);
   });
+
+  it('exact: calls of exactly N tokens regardless of the chunk (the reference driver chunk_size)', () => {
+    expect(planCalls(555, { maxCall: 512, chunk: 16, exact: 100, splitLast: true })).toEqual([100, 100, 100, 100, 100, 54, 1]);
+    expect(planCalls(555, { maxCall: 512, chunk: 16, exact: 2 ** 31 - 1, splitLast: true })).toEqual([554, 1]);
+    expect(planCalls(7, { maxCall: 4, exact: 3 })).toEqual([3, 3, 1]);
+    for (const bad of [0, 1.5, -3]) expect(() => planCalls(5, { maxCall: 4, exact: bad })).toThrow(/prefillCallTokens/);
+  });
 });
 
 describe('InfLLM settings', () => {
