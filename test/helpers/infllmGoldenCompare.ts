@@ -50,6 +50,9 @@ export interface RunComparison {
   examples: string[];
 }
 
+/** What the comparison needs of a replay (the binding's or the CLI's). */
+export type ReplayCalls = Pick<Replay, 'callLogits' | 'retrieval'>;
+
 const meta = (r: GoldenRetrieval | OurRetrieval): string =>
   `${r.call}/${r.layer}/${r.q_start}/${r.q_len}/${r.num_global_block}/${r.mode}`;
 
@@ -73,7 +76,7 @@ export function selectionVerdict(ours: number[], g: GoldenRetrieval): 'equal' | 
   return sym.every((id) => id >= 0 && id < s.length && Math.abs(s[id] - kth) <= tol) ? 'near-tie' : 'different';
 }
 
-function compareRetrieval(run: GoldenRun, rep: Replay, c: RunComparison): void {
+function compareRetrieval(run: GoldenRun, rep: ReplayCalls, c: RunComparison): void {
   if (rep.retrieval.length !== run.retrieval.length) {
     c.metaMismatches += Math.abs(rep.retrieval.length - run.retrieval.length);
     c.examples.push(`retrieval entries: ours ${rep.retrieval.length}, golden ${run.retrieval.length}`);
@@ -103,7 +106,7 @@ function compareRetrieval(run: GoldenRun, rep: Replay, c: RunComparison): void {
   }
 }
 
-function compareLayout(run: GoldenRun, rep: Replay, c: RunComparison): void {
+function compareLayout(run: GoldenRun, rep: ReplayCalls, c: RunComparison): void {
   const ours = rep.retrieval.filter((r) => r.layer === 0);
   if (ours.length !== run.layout.length) {
     c.layoutMismatches += Math.abs(ours.length - run.layout.length);
@@ -120,7 +123,7 @@ function compareLayout(run: GoldenRun, rep: Replay, c: RunComparison): void {
   }
 }
 
-function compareLogits(run: GoldenRun, rep: Replay, c: RunComparison): void {
+function compareLogits(run: GoldenRun, rep: ReplayCalls, c: RunComparison): void {
   for (const st of run.steps) {
     const ours = rep.callLogits[callEndingAt(run, st.pos)];
     c.maxStepDiff = Math.max(c.maxStepDiff, maxAbsDiff(ours, goldenLogits(st.logits_b64)));
@@ -137,7 +140,7 @@ function compareLogits(run: GoldenRun, rep: Replay, c: RunComparison): void {
 }
 
 /** Everything the golden run records, compared with our replay of it. */
-export function compareRun(run: GoldenRun, rep: Replay): RunComparison {
+export function compareRun(run: GoldenRun, rep: ReplayCalls): RunComparison {
   const c: RunComparison = {
     metaMismatches: 0,
     selectionMismatches: 0,
