@@ -1,7 +1,9 @@
 /** The benchmark suites `npm run bench` runs (add yours here, one file per suite). */
+import { engineSuite } from './engine.js';
 import { extractSuite } from './extract.js';
 import { runKernelsBench } from './kernels.js';
 import { memoryBench } from './memoryBench.js';
+import { memoryIoBench } from './memoryIoBench.js';
 import { tokenizerSuite } from './tokenizerBench.js';
 
 /** What a suite returns: machine-readable data plus a Markdown table for the results folder. */
@@ -21,6 +23,8 @@ export interface BenchSuite {
 export const suites: BenchSuite[] = [
   { name: 'kernels', run: runKernelsBench },
   memoryBench,
+  memoryIoBench,
   tokenizerSuite,
   extractSuite,
+  engineSuite,
 ];

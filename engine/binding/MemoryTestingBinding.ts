@@ -5,7 +5,7 @@
  * InfLLM state, used by the oracle tests. Never used by services.
  * @internal
  */
-import type { NativeInfllmSettings } from './ModelBinding.js';
+import type { NativeInfllmSettings, NativeInfllmStorage, NativeKvType } from './ModelBinding.js';
 
 /** Shape of the attention layers a memory serves. */
 export interface MemoryLayout {
@@ -26,12 +26,16 @@ export interface MemoryLayout {
 
 export interface TestMemoryOptions {
   kind: 'full' | 'infllm';
-  /** InfLLM settings (paper defaults for absent keys). */
-  settings?: NativeInfllmSettings;
+  /** InfLLM settings (paper defaults for absent keys) and block storage (default RAM). */
+  settings?: NativeInfllmSettings & NativeInfllmStorage;
   /** Full cache only: maximum tokens; default 0 = unbounded. */
   capacity?: number;
   /** Threads of the memory's compute pool (shared with its forks); default 1. */
   nThreads?: number;
+  /** InfLLM only: open the memory saved by TestMemory.save in this folder (settings must match). */
+  open?: string;
+  /** With `open`: verify every block at once (default: on first use). */
+  verifyAll?: boolean;
 }
 
 /** One retrieval decision (one execution chunk of one layer). */
@@ -64,11 +68,15 @@ export interface InfllmBlockInfo {
   /** Token positions [begin, end). */
   begin: number;
   end: number;
-  /** Raw (un-rotated) keys, [nHeadKv, blockSize, headDim]. */
+  /** Raw (un-rotated) keys decoded to f32, [nHeadKv, blockSize, headDim]. */
   k: Float32Array;
-  /** [nHeadKv, blockSize, headDim]. */
+  /** Decoded to f32, [nHeadKv, blockSize, headDim]. */
   v: Float32Array;
-  /** Representative scores of the block's tokens when it was made, [nHead, blockSize]. */
+  /** Element type the block is stored in. */
+  kvType: NativeKvType;
+  /** True when the block's data is read from a mapped file (disk tier, opened memory). */
+  mapped: boolean;
+  /** Representative scores of the block's tokens when it was made, [nHead, blockSize]; kept for f32 RAM blocks only (else empty). */
   scores: Float32Array;
   /** Representative vector, [nHead * headDim]. */
   repr: Float32Array;
@@ -102,6 +110,13 @@ export interface TestMemory {
   infllmRemScores(layer: number): Float32Array;
   /** Initial tokens' raw K and V, each [nHeadKv, initLen, headDim]. */
   infllmInit(layer: number): { k: Float32Array; v: Float32Array };
+  /**
+   * InfLLM: appends n tokens with keys/values k, v [n, nHeadKv, headDim] to every layer, with the
+   * bookkeeping of one call but without attention (representative scores stay 0). Benchmarks.
+   */
+  fillKv(k: Float32Array, v: Float32Array): void;
+  /** InfLLM: saves the memory (test identity, token history all 0) to `dir`, synchronously. */
+  save(dir: string): { bytes: number; files: number; linkedFiles: number };
 }
 
 /** One key group of the attention kernel; see native/src/cpu/ifl-attention.h. */
@@ -121,8 +136,10 @@ export interface KernelStage {
   kPos0?: number;
   dMin?: number;
   dMax?: number;
-  /** Also return the normalised probabilities summed over queries, [nHead, nKeys]. Default false. */
+  /** Also return the normalised probabilities summed over queries, [nHead, nKeys]. Default false (f32 stages only). */
   score?: boolean;
+  /** Store k/v as this type (encoded per key and kv head) before the kernel runs; default 'f32'. */
+  kvType?: NativeKvType;
 }
 
 export interface KernelProblem {

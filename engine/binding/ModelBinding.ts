@@ -45,6 +45,13 @@ export interface NativeModelLoadOptions {
   onProgress?: (fraction: number) => void;
 }
 
+/**
+ * Element type of stored memory blocks: 'f32' exact, 'f16' (binary16, half the bytes), 'q8' (int8
+ * with one float32 scale per token and kv head, about a quarter). The local window, the initial
+ * tokens and the representative vectors stay f32.
+ */
+export type NativeKvType = 'f32' | 'f16' | 'q8';
+
 /** InfLLM settings (infllm-spec.md §1). Defaults: the paper's. */
 export interface NativeInfllmSettings {
   nInit?: number; // 128
@@ -55,11 +62,24 @@ export interface NativeInfllmSettings {
   chunk?: number; // 512 (exc_block_size)
   cache?: number; // 32 (max cached blocks; topk <= cache)
   compat?: boolean; // false: intended prefill mask; true: reference-code quirk (spec §2.5)
+  /** Block element type; default 'f16'. Tests comparing with float32 golden data pass 'f32'. */
+  kvType?: NativeKvType;
+}
+
+/** Where an InfLLM memory keeps its blocks (not part of its content: not in the settings hash). */
+export interface NativeInfllmStorage {
+  /**
+   * Where memory blocks live: 'ram' (default, process memory) or 'disk': appended to segment files
+   * in `storageDir` (an existing folder) as they form and read through memory mappings, so a memory
+   * larger than RAM works. Scratch files are removed when no session uses them any more.
+   */
+  storage?: 'ram' | 'disk';
+  storageDir?: string;
 }
 
 export type NativeSessionOptions =
   | { attention: 'full'; /** Maximum context; default n_ctx_train. */ nCtx?: number }
-  | { attention: 'infllm'; infllm?: NativeInfllmSettings };
+  | { attention: 'infllm'; infllm?: NativeInfllmSettings & NativeInfllmStorage };
 
 export interface NativeSamplingParams {
   /** 0 = greedy (argmax, ties to the lowest id). Default 0. */
@@ -124,6 +144,43 @@ export interface NativeEvalResult {
   ms: number;
 }
 
+/** What {@link NativeSession.save} wrote. */
+export interface NativeSaveResult {
+  dir: string;
+  /** Total bytes of the memory's files. */
+  bytes: number;
+  files: number;
+  /** Block segment files hard-linked from the disk tier / an opened memory instead of written. */
+  linkedFiles: number;
+  /** Hex SHA-256 of the content settings (see `memorySettingsHash`). */
+  settingsHash: string;
+  nTokens: number;
+  /** Blocks per layer. */
+  nBlocks: number;
+  ms: number;
+}
+
+/** What {@link NativeSession.verify} checked. */
+export interface NativeVerifyResult {
+  /** Blocks whose checksum was verified by this call (blocks verified before are skipped). */
+  blocks: number;
+  bytes: number;
+  ms: number;
+}
+
+/** Options of {@link NativeModel.openSession}. */
+export interface NativeOpenOptions {
+  attention: 'infllm';
+  /**
+   * The settings the caller expects: every content setting (all but `cache`, storage keys) must
+   * equal the saved ones, else MEMORY_MISMATCH lists the differing keys. Absent keys take the
+   * same defaults as createSession. Storage keys say where blocks made after opening go.
+   */
+  infllm?: NativeInfllmSettings & NativeInfllmStorage;
+  /** 'lazy' (default): each block's checksum is verified on first use; 'full': all at open. */
+  verify?: 'lazy' | 'full';
+}
+
 export interface NativeSession {
   /**
    * Runs one model call over `tokens` at positions [nPast, nPast + n). Rejects with CANCELLED if
@@ -139,8 +196,22 @@ export interface NativeSession {
   fork(): NativeSession;
   /** Forgets everything (nPast becomes 0). Throws BUSY while an eval runs. */
   clear(): void;
-  /** Throws BUSY while an eval runs. nBlocks and initLen (initial tokens held) are 0 for full attention. */
+  /**
+   * Sizes: bytesResident = held in process memory, bytesMapped = block data read from mapped files.
+   * nBlocks and initLen (initial tokens held) are 0 for full attention.
+   * Throws BUSY while an eval (or save / verify) runs.
+   */
   stats(): { nTokens: number; nBlocks: number; initLen: number; bytesResident: number; bytesMapped: number };
+  /**
+   * Saves the memory (InfLLM sessions only; INVALID_ARGUMENT otherwise) and its token history to
+   * `dir`, replacing a saved memory there atomically (temp folder + rename). A folder that exists
+   * and is not a saved memory is refused (INVALID_ARGUMENT). Runs off the JS thread; the session is
+   * BUSY meanwhile. Errors: IO_ERROR (the target is then unchanged), MEMORY_CORRUPT (a block of an
+   * opened memory fails its checksum while being copied).
+   */
+  save(dir: string): Promise<NativeSaveResult>;
+  /** Verifies every block checksum of an opened memory not verified yet (MEMORY_CORRUPT names file and block). */
+  verify(): Promise<NativeVerifyResult>;
   /** Frees native memory; later calls throw (eval: rejects) DISPOSED. Idempotent. Throws BUSY while an eval runs. */
   dispose(): void;
 }
@@ -148,6 +219,12 @@ export interface NativeSession {
 export interface NativeModel {
   info(): NativeModelInfo;
   createSession(options: NativeSessionOptions): NativeSession;
+  /**
+   * A session continuing from a saved memory (off the JS thread; block files are mapped, not read).
+   * Errors: FILE_NOT_FOUND (no folder), MEMORY_MISMATCH (format version, another model, other
+   * settings), MEMORY_CORRUPT (missing/truncated/altered files, bad manifest).
+   */
+  openSession(dir: string, options: NativeOpenOptions): Promise<NativeSession>;
   /** Frees the model once no session uses it (existing sessions keep working); later calls throw DISPOSED. Idempotent. */
   dispose(): void;
 }

@@ -6,6 +6,7 @@
  */
 import type { GgufBinding, GgufTestingBinding } from './GgufBinding.js';
 import type { KernelsBinding } from './KernelsBinding.js';
+import type { MemioBinding, MemioTestingBinding } from './MemioBinding.js';
 import type { MemoryTestingBinding } from './MemoryTestingBinding.js';
 import type { ModelBinding, ModelTestingBinding } from './ModelBinding.js';
 
@@ -32,4 +33,4 @@ export interface CoreBinding {
 }
 
 /** The complete native binding: the intersection of every area's interface. */
-export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding & KernelsBinding & MemoryTestingBinding & ModelBinding & ModelTestingBinding;
+export type NativeBinding = CoreBinding & GgufBinding & GgufTestingBinding & KernelsBinding & MemoryTestingBinding & ModelBinding & ModelTestingBinding & MemioBinding & MemioTestingBinding;

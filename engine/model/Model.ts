@@ -13,8 +13,8 @@ import { DisposeGuard } from '../lifecycle/DisposeGuard.js';
 import { ProgressReporter } from '../lifecycle/progress.js';
 import { resolveSessionConfig } from '../session/sessionConfig.js';
 import { Session, type SessionOwner } from '../session/Session.js';
-import { SessionCore } from '../session/SessionCore.js';
-import type { SessionOptions } from '../session/types.js';
+import { nativeInfllmSettings, SessionCore } from '../session/SessionCore.js';
+import type { OpenSessionOptions, SessionOptions } from '../session/types.js';
 import { fallbackStyleFor, renderChat, type ChatMessage, type FallbackStyle } from './chatTemplate.js';
 import { loadedModelInfo, type LoadedModelInfo } from './LoadedModelInfo.js';
 import { LlamaTokenizer, type Tokenizer } from './tokenizer/Tokenizer.js';
@@ -144,9 +144,34 @@ export class Model implements SessionOwner {
     this.guard.check();
     const config = resolveSessionConfig(options, this.info.nCtxTrain);
     const nativeOptions =
-      config.attention === 'infllm' ? { attention: 'infllm' as const, infllm: config.infllm } : { attention: 'full' as const, nCtx: config.nCtx };
+      config.attention === 'infllm' ? { attention: 'infllm' as const, infllm: nativeInfllmSettings(config) } : { attention: 'full' as const, nCtx: config.nCtx };
     const native = wrapNative(() => this.native.createSession(nativeOptions));
     return new Session(new SessionCore(native, this.binding, this.llamaTokenizer, this.info.nVocab, config), this);
+  }
+
+  /**
+   * A session continuing from a memory saved by Session.save: same state, same tokens, same
+   * results as the saved session. `options` must give the InfLLM settings the memory was made with
+   * (defaults as createSession; `cache` may differ); block data is mapped, not read, so this takes
+   * milliseconds plus the copy of the local window.
+   * @throws EngineError FILE_NOT_FOUND (no folder), MEMORY_MISMATCH (another model, other settings
+   *   — the message lists them —, another format version), MEMORY_CORRUPT, INVALID_ARGUMENT, DisposedError
+   */
+  async openSession(dir: string, options: OpenSessionOptions = {}): Promise<Session> {
+    this.guard.check();
+    const { verify = 'lazy', ...rest } = options;
+    if (verify !== 'lazy' && verify !== 'full') throw new EngineError('INVALID_ARGUMENT', `verify must be 'lazy' or 'full' (got ${String(verify)})`);
+    if (rest.attention !== undefined && rest.attention !== 'infllm') throw new EngineError('INVALID_ARGUMENT', "saved memories are InfLLM memories: attention must be 'infllm'");
+    const config = resolveSessionConfig({ ...rest, attention: 'infllm' }, this.info.nCtxTrain);
+    const native = await this.guard.run(() =>
+      wrapNativeAsync(this.native.openSession(dir, { attention: 'infllm', infllm: nativeInfllmSettings(config), verify })),
+    );
+    if (this.guard.disposed) {
+      wrapNative(() => native.dispose());
+      throw this.guard.error();
+    }
+    const core = new SessionCore(native, this.binding, this.llamaTokenizer, this.info.nVocab, config, { nPast: wrapNative(() => native.nPast()), pending: [] });
+    return new Session(core, this);
   }
 
   /** @internal */

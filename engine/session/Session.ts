@@ -7,14 +7,14 @@
  * aborts it (it rejects with DisposedError) and frees the native memory once it has stopped.
  */
 import type { ModelBinding, NativeAbort, NativeSession } from '../binding/ModelBinding.js';
-import { EngineError, wrapNative } from '../errors.js';
+import { EngineError, wrapNative, wrapNativeAsync } from '../errors.js';
 import { isCancelled, linkAbort, throwIfAborted } from '../lifecycle/abort.js';
 import { DisposeGuard } from '../lifecycle/DisposeGuard.js';
 import { AsyncLock } from '../lifecycle/withLock.js';
 import { Generation, resolveGenerateOptions, type ResolvedGenerateOptions } from './Generation.js';
 import { SessionCore } from './SessionCore.js';
 import { createTokenStream, type TokenStream } from './TokenStream.js';
-import type { EvaluateOptions, EvaluateResult, GenerateOptions, GenerateResult, SessionStats } from './types.js';
+import type { EvaluateOptions, EvaluateResult, GenerateOptions, GenerateResult, SavedMemoryInfo, SessionStats } from './types.js';
 
 /** Who owns sessions (the Model): told when a session is made or disposed. @internal */
 export interface SessionOwner {
@@ -110,6 +110,46 @@ export class Session {
         const native = wrapNative(() => this.core.native.fork());
         const c = this.core;
         return new Session(new SessionCore(native, c.binding, c.tokenizer, c.nVocab, c.config, c), this.owner);
+      }),
+    );
+  }
+
+  /**
+   * Saves the InfLLM memory to `dir` (replacing a memory saved there, atomically: a crash leaves
+   * the old memory or the new one, never a mix). Pending tokens (the last generated token) are fed
+   * first, in a call of their own, so the memory holds every token of the session; Model.openSession
+   * then continues exactly like this session. Disk-tier blocks are linked, not copied. Queued like
+   * generate; `signal` cancels while queued or while feeding pending tokens.
+   * @throws EngineError INVALID_ARGUMENT (full attention, `dir` is a non-memory folder or a file),
+   *   IO_ERROR (then `dir` is unchanged), the signal's reason, DisposedError
+   */
+  save(dir: string, options: { signal?: AbortSignal } = {}): Promise<SavedMemoryInfo> {
+    this.guard.check();
+    if (this.attention !== 'infllm') throw new EngineError('INVALID_ARGUMENT', 'only InfLLM sessions can be saved');
+    if (typeof dir !== 'string' || dir === '') throw new EngineError('INVALID_ARGUMENT', 'save needs a folder path');
+    const { signal } = options;
+    return this.guard.run(() =>
+      this.queued(signal, false, async () => {
+        if (this.core.pending.length > 0) await this.withAbort(signal, undefined, (abort) => this.core.feed([], { logits: 'none' }, abort));
+        throwIfAborted(signal);
+        const r = await wrapNativeAsync(this.core.native.save(dir));
+        return { dir: r.dir, nTokens: r.nTokens, nBlocks: r.nBlocks, bytes: r.bytes, settingsHash: r.settingsHash, ms: r.ms };
+      }),
+    );
+  }
+
+  /**
+   * Verifies the checksum of every block of an opened memory not verified yet (blocks are
+   * otherwise verified on first use). Queued like generate.
+   * @throws EngineError MEMORY_CORRUPT naming the file and block, INVALID_ARGUMENT (full attention), DisposedError
+   */
+  verify(): Promise<{ blocks: number; bytes: number }> {
+    this.guard.check();
+    if (this.attention !== 'infllm') throw new EngineError('INVALID_ARGUMENT', 'only InfLLM sessions hold saved blocks');
+    return this.guard.run(() =>
+      this.queued(undefined, false, async () => {
+        const r = await wrapNativeAsync(this.core.native.verify());
+        return { blocks: r.blocks, bytes: r.bytes };
       }),
     );
   }

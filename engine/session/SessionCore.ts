@@ -6,7 +6,9 @@
  * nPast and pending consistent with what was really fed.
  * @internal
  */
-import type { ModelBinding, NativeAbort, NativeEvalOptions, NativeEvalResult, NativeSession } from '../binding/ModelBinding.js';
+import type {
+  ModelBinding, NativeAbort, NativeEvalOptions, NativeEvalResult, NativeInfllmSettings, NativeInfllmStorage, NativeSession,
+} from '../binding/ModelBinding.js';
 import { EngineError, wrapNative, wrapNativeAsync } from '../errors.js';
 import type { LlamaTokenizer } from '../model/tokenizer/Tokenizer.js';
 import { infllmBlockRange, type InfllmSettings } from './infllmSettings.js';
@@ -23,6 +25,14 @@ export interface SessionConfig {
   infllm?: Required<InfllmSettings>;
   /** Largest prefill call (before InfLLM chunk rounding). */
   maxCallTokens: number;
+  /** InfLLM: folder of the disk tier (absent: blocks in RAM). */
+  storageDir?: string;
+}
+
+/** The native InfLLM settings of a config (storage included). @internal */
+export function nativeInfllmSettings(config: SessionConfig): NativeInfllmSettings & NativeInfllmStorage {
+  if (!config.infllm) throw new EngineError('INTERNAL', 'not an InfLLM configuration');
+  return config.storageDir === undefined ? { ...config.infllm } : { ...config.infllm, storage: 'disk', storageDir: config.storageDir };
 }
 
 /** What feed() returns. */

@@ -23,6 +23,11 @@ export interface InfllmSettings {
   cache?: number;
   /** true: the reference code's prefill mask quirk (spec §2.5, issue #61) [false]. */
   compat?: boolean;
+  /**
+   * Element type of stored memory blocks ['f16']: 'f32' exact, 'f16' half the bytes, 'q8' int8 with
+   * a float32 scale per token and kv head (about a quarter). The local window stays float32.
+   */
+  kvType?: 'f32' | 'f16' | 'q8';
 }
 
 /** The paper's settings, used for absent fields. */
@@ -35,12 +40,14 @@ export const INFLLM_DEFAULTS: Readonly<Required<InfllmSettings>> = Object.freeze
   chunk: 512,
   cache: 32,
   compat: false,
+  kvType: 'f16',
 });
 
 /** Largest value of a size setting (keeps native allocations and int32 arithmetic sane). */
 const MAX_SIZE = 1 << 24;
 
 const INT_FIELDS = ['nInit', 'nLocal', 'blockSize', 'topk', 'reprTopk', 'chunk', 'cache'] as const;
+const KV_TYPES: readonly string[] = ['f32', 'f16', 'q8'];
 
 function invalid(message: string): EngineError {
   return new EngineError('INVALID_ARGUMENT', message);
@@ -61,6 +68,7 @@ export function resolveInfllmSettings(settings: InfllmSettings = {}): Required<I
     if (typeof v !== 'number' || !Number.isInteger(v)) throw invalid(`InfLLM setting ${f} must be an integer (got ${String(v)})`);
   }
   if (typeof s.compat !== 'boolean') throw invalid(`InfLLM setting compat must be a boolean (got ${String(s.compat)})`);
+  if (!KV_TYPES.includes(s.kvType)) throw invalid(`InfLLM setting kvType must be one of ${KV_TYPES.join(', ')} (got ${String(s.kvType)})`);
   const range = (f: (typeof INT_FIELDS)[number], min: number, max: number) => {
     if (s[f] < min || s[f] > max) throw invalid(`InfLLM setting ${f} must be in [${min}, ${max}] (got ${s[f]})`);
   };
@@ -85,7 +93,7 @@ function stripUndefined(o: InfllmSettings): InfllmSettings {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as InfllmSettings;
 }
 
-/** CLI key → settings field (`--infllm n_init=…,n_local=…,block=…,topk=…,repr=…,chunk=…,cache=…,compat=0|1`). */
+/** CLI key → settings field (`--infllm n_init=…,n_local=…,block=…,topk=…,repr=…,chunk=…,cache=…,compat=0|1,kv=f32|f16|q8`). */
 const CLI_KEYS: Record<string, keyof InfllmSettings> = {
   n_init: 'nInit',
   n_local: 'nLocal',
@@ -95,13 +103,15 @@ const CLI_KEYS: Record<string, keyof InfllmSettings> = {
   chunk: 'chunk',
   cache: 'cache',
   compat: 'compat',
+  kv: 'kvType',
 };
 
 /**
- * Parses the CLI's `k=v,k=v` form (keys n_init, n_local, block, topk, repr, chunk, cache, compat)
- * and validates the result. Throws EngineError INVALID_ARGUMENT with a message naming the key.
+ * Parses the CLI's `k=v,k=v` form (keys n_init, n_local, block, topk, repr, chunk, cache, compat, kv)
+ * over `base` (then the paper defaults) and validates the result. Throws EngineError
+ * INVALID_ARGUMENT with a message naming the key.
  */
-export function parseInfllmSpec(spec: string): Required<InfllmSettings> {
+export function parseInfllmSpec(spec: string, base: InfllmSettings = {}): Required<InfllmSettings> {
   const out: InfllmSettings = {};
   for (const part of spec.split(',')) {
     if (part.trim() === '') continue;
@@ -112,6 +122,11 @@ export function parseInfllmSpec(spec: string): Required<InfllmSettings> {
     const field = CLI_KEYS[key];
     if (!field) throw invalid(`--infllm: unknown key "${key}" (keys: ${Object.keys(CLI_KEYS).join(', ')})`);
     if (field in out) throw invalid(`--infllm: key "${key}" given twice`);
+    if (field === 'kvType') {
+      if (!KV_TYPES.includes(text)) throw invalid(`--infllm: kv must be one of ${KV_TYPES.join(', ')} (got "${text}")`);
+      out.kvType = text as InfllmSettings['kvType'];
+      continue;
+    }
     if (!/^[0-9]+$/.test(text)) throw invalid(`--infllm: ${key} must be a non-negative integer (got "${text}")`);
     const value = Number(text);
     if (field === 'compat') {
@@ -122,7 +137,7 @@ export function parseInfllmSpec(spec: string): Required<InfllmSettings> {
     }
   }
   try {
-    return resolveInfllmSettings(out);
+    return resolveInfllmSettings({ ...base, ...out });
   } catch (err) {
     throw invalid(`--infllm: ${(err as Error).message}`);
   }

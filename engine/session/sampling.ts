@@ -23,7 +23,7 @@ export interface SamplingOptions {
   presencePenalty?: number;
   /** Subtract this × the count of each recently seen token; 0 = off [0]. */
   frequencyPenalty?: number;
-  /** How many recent tokens the penalties look at [64]. */
+  /** How many recent tokens of the session (prompt included) the penalties look at; -1 = all, 0 = none [64]. */
   penaltyLastN?: number;
   /** Seed of the generation, an integer in [0, 2^32); the same seed and inputs give the same tokens [random]. */
   seed?: number;
@@ -56,7 +56,7 @@ export function resolveSampling(o: SamplingOptions = {}): ResolvedSampling {
     repeatPenalty: num(o, 'repeatPenalty', 1, (v) => v > 0, 'a number > 0'),
     presencePenalty: num(o, 'presencePenalty', 0, () => true, 'a finite number'),
     frequencyPenalty: num(o, 'frequencyPenalty', 0, () => true, 'a finite number'),
-    penaltyLastN: num(o, 'penaltyLastN', 64, (v) => int(v) && v >= 0, 'an integer >= 0'),
+    penaltyLastN: num(o, 'penaltyLastN', 64, (v) => int(v) && v >= -1, 'an integer >= -1'),
     seed: num(o, 'seed', randomInt(0, 2 ** 32), (v) => int(v) && v >= 0 && v < 2 ** 32, 'an integer in [0, 2^32)'),
   };
 }

@@ -15,6 +15,12 @@ export interface SessionOptions {
   /** InfLLM only: block-memory settings [the paper's, see InfllmSettings]. */
   infllm?: InfllmSettings;
   /**
+   * InfLLM only: keep memory blocks on disk, in segment files inside this existing folder, read
+   * through memory mappings (a memory larger than RAM works) [blocks in RAM]. The files go when no
+   * session uses them any more; save() links them into the saved memory instead of copying.
+   */
+  storageDir?: string;
+  /**
    * Largest model call while feeding a prompt, in tokens [512]. InfLLM rounds it down to a
    * multiple of `infllm.chunk` (at least one chunk). Smaller calls give finer progress; results
    * do not depend on it.
@@ -180,4 +186,25 @@ export interface SessionStats {
   nBlocks: number;
   bytesResident: number;
   bytesMapped: number;
+}
+
+/** Options of Model.openSession: the settings the memory was saved with, plus how to open it. */
+export interface OpenSessionOptions extends Omit<SessionOptions, 'attention' | 'nCtx'> {
+  attention?: 'infllm';
+  /** 'lazy': each block's checksum is verified on first use; 'full': every block at open ['lazy']. */
+  verify?: 'lazy' | 'full';
+}
+
+/** What Session.save wrote. */
+export interface SavedMemoryInfo {
+  dir: string;
+  /** Tokens in the memory (every token the session had, pending ones included). */
+  nTokens: number;
+  /** Memory blocks per layer. */
+  nBlocks: number;
+  /** Total size of the memory's files. */
+  bytes: number;
+  /** Hex SHA-256 of the settings that shape the memory's content (all InfLLM settings but cache). */
+  settingsHash: string;
+  ms: number;
 }

@@ -53,7 +53,25 @@ ifl::infllm_settings parse_infllm_settings(const Napi::Value & v) {
     s.chunk = (int32_t)opt_int_in(o, "chunk", s.chunk, lo, hi);
     s.cache = (int32_t)opt_int_in(o, "cache", s.cache, lo, hi);
     s.compat = opt_bool(o, "compat", s.compat);
+    const std::string kv = opt_string(o, "kvType", ifl::kv_type_name(s.kv));
+    if (!ifl::kv_type_parse(kv, &s.kv)) throw make_type_error(v.Env(), "option kvType must be 'f32', 'f16' or 'q8'");
     return s;
+}
+
+ifl::block_storage parse_block_storage(const Napi::Value & v) {
+    ifl::block_storage st;
+    if (v.IsUndefined() || v.IsNull()) return st;
+    if (!v.IsObject()) throw make_type_error(v.Env(), "settings must be an object");
+    const Napi::Object o = v.As<Napi::Object>();
+    const std::string kind = opt_string(o, "storage", "ram");
+    if (kind == "disk") {
+        st.disk = true;
+        st.dir = opt_string(o, "storageDir", "");
+        if (st.dir.empty()) throw make_type_error(v.Env(), "option storageDir is required with storage 'disk'");
+    } else if (kind != "ram") {
+        throw make_type_error(v.Env(), "option storage must be 'ram' or 'disk'");
+    }
+    return st;
 }
 
 Napi::Object infllm_settings_to_js(Napi::Env env, const ifl::infllm_settings & s) {
@@ -66,6 +84,7 @@ Napi::Object infllm_settings_to_js(Napi::Env env, const ifl::infllm_settings & s
     o.Set("chunk", s.chunk);
     o.Set("cache", s.cache);
     o.Set("compat", s.compat);
+    o.Set("kvType", ifl::kv_type_name(s.kv));
     return o;
 }
 

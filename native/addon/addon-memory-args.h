@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ifl-memory.h"
+#include "infllm/ifl-infllm-block-file.h"
 #include "infllm/ifl-infllm-settings.h"
 
 namespace ifl_addon {
@@ -20,9 +21,11 @@ int64_t opt_int_in(const Napi::Object & o, const char * key, int64_t def, int64_
 // { nLayer, nHead, nHeadKv, headDim, ropeBase = 10000, neox = false, nDims = headDim, freqScale = 1 }
 ifl::attn_layout parse_layout(const Napi::Object & o);
 
-// NativeInfllmSettings: { nInit, nLocal, blockSize, topk, reprTopk, chunk, cache, compat }, paper
-// defaults for absent keys.
+// NativeInfllmSettings: { nInit, nLocal, blockSize, topk, reprTopk, chunk, cache, compat, kvType }, paper
+// defaults for absent keys (kvType 'f16').
 ifl::infllm_settings parse_infllm_settings(const Napi::Value & v);
+// The storage keys of NativeInfllmSettings: { storage: 'ram' (default) | 'disk', storageDir }.
+ifl::block_storage parse_block_storage(const Napi::Value & v);
 Napi::Object infllm_settings_to_js(Napi::Env env, const ifl::infllm_settings & s);
 
 // Float32Array argument copied into `out`; its length must equal `expected` (if >= 0).

@@ -9,6 +9,7 @@
 #include "addon-memory-args.h"
 #include "addon-util.h"
 #include "cpu/ifl-attention.h"
+#include "cpu/ifl-kv-convert.h"
 #include "ifl-threadpool.h"
 
 namespace {
@@ -25,8 +26,39 @@ int64_t band_value(const Napi::Object & o, const char * key, double def) {
 }
 
 struct stage_data {
-    std::vector<float> q, k, v, score;
+    std::vector<float>   q, k, v, score;
+    std::vector<uint8_t> kq, vq;  // typed stages: encoded k / v (same element indices)
+    std::vector<float>   ks, vs;  // q8: scale of key j, kv head h at j * n_head_kv + h
 };
+
+// Encodes the stage's f32 keys/values row by row (key j of kv head h) into its element type.
+void encode_stage(ifl::kv_type t, int n_head_kv, int d, stage_data & data, ifl::attn_stage & st) {
+    const size_t eb = ifl::kv_type_elem_bytes(t);
+    data.kq.assign(data.k.size() * eb, 0);
+    data.vq.assign(data.v.size() * eb, 0);
+    data.ks.assign((size_t)(st.n_keys * n_head_kv), 0.0f);
+    data.vs.assign(data.ks.size(), 0.0f);
+    for (int64_t j = 0; j < st.n_keys; ++j)
+        for (int h = 0; h < n_head_kv; ++h) {
+            const int64_t e = j * st.kv_row_stride + h * st.kv_head_stride, r = j * n_head_kv + h;
+            if (t == ifl::kv_type::f16) {
+                ifl::kv_encode_f16(data.k.data() + e, d, reinterpret_cast<uint16_t *>(data.kq.data()) + e);
+                ifl::kv_encode_f16(data.v.data() + e, d, reinterpret_cast<uint16_t *>(data.vq.data()) + e);
+            } else {
+                data.ks[(size_t)r] = ifl::kv_encode_q8(data.k.data() + e, d, reinterpret_cast<int8_t *>(data.kq.data()) + e);
+                data.vs[(size_t)r] = ifl::kv_encode_q8(data.v.data() + e, d, reinterpret_cast<int8_t *>(data.vq.data()) + e);
+            }
+        }
+    st.kv = t;
+    st.k = data.kq.data();
+    st.v = data.vq.data();
+    if (t == ifl::kv_type::q8) {
+        st.k_scale = data.ks.data();
+        st.v_scale = data.vs.data();
+        st.scale_row_stride = n_head_kv;
+        st.scale_head_stride = 1;
+    }
+}
 
 // Parses one stage; pointers of `st` refer into `data`.
 void parse_stage(const Napi::Object & o, int n_q, int n_head, int n_head_kv, int d, stage_data & data,
@@ -47,6 +79,9 @@ void parse_stage(const Napi::Object & o, int n_q, int n_head, int n_head_kv, int
     st.q = data.q.data();
     st.k = data.k.data();
     st.v = data.v.data();
+    ifl::kv_type t = ifl::kv_type::f32;
+    if (!ifl::kv_type_parse(opt_string(o, "kvType", "f32"), &t)) throw make_type_error(o.Env(), "stage.kvType must be 'f32', 'f16' or 'q8'");
+    if (t != ifl::kv_type::f32) encode_stage(t, n_head_kv, d, data, st);
     if (opt_bool(o, "score", false)) {
         data.score.assign((size_t)(n_head * st.n_keys), 0.0f);
         st.score = data.score.data();
@@ -57,7 +92,8 @@ void parse_stage(const Napi::Object & o, int n_q, int n_head, int n_head_kv, int
 
 // attention({ nQ, nHead, nHeadKv, headDim, scale = 1/sqrt(headDim), nThreads = 1, keepLogits = true, stages: [...] })
 //   stage: { q [nQ, nHead, headDim], k, v, nKeys, kvRowStride = nHeadKv*headDim, kvHeadStride = headDim,
-//            qPos0 = 0, kPos0 = 0, dMin = -Infinity, dMax = Infinity, score = false }
+//            qPos0 = 0, kPos0 = 0, dMin = -Infinity, dMax = Infinity, score = false, kvType = 'f32' }
+//   (kvType f16/q8: k and v are encoded row by row, i.e. per key and kv head, before the kernel runs)
 // -> { out [nQ, nHead, headDim], scores: (Float32Array [nHead, nKeys] | null)[] }
 Napi::Value attention(const Napi::CallbackInfo & info) {
     return guard(info.Env(), [&]() -> Napi::Value {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "addon-memio.h"
 #include "addon-memory-args.h"
 #include "addon-util.h"
 #include "ifl-kv-cache.h"
@@ -56,6 +57,8 @@ private:
     Napi::Value infllm_reprs(const Napi::CallbackInfo & info);
     Napi::Value infllm_rem_scores(const Napi::CallbackInfo & info);
     Napi::Value infllm_init(const Napi::CallbackInfo & info);
+    Napi::Value fill_kv(const Napi::CallbackInfo & info);
+    Napi::Value save(const Napi::CallbackInfo & info);
 
     std::unique_ptr<ifl::attn_memory> mem_;
     std::shared_ptr<ifl::thread_pool> pool_;
@@ -81,7 +84,9 @@ Napi::Function test_memory::define(Napi::Env env) {
                         InstanceMethod("infllmBlock", &test_memory::infllm_block),
                         InstanceMethod("infllmReprs", &test_memory::infllm_reprs),
                         InstanceMethod("infllmRemScores", &test_memory::infllm_rem_scores),
-                        InstanceMethod("infllmInit", &test_memory::infllm_init)});
+                        InstanceMethod("infllmInit", &test_memory::infllm_init),
+                        InstanceMethod("fillKv", &test_memory::fill_kv),
+                        InstanceMethod("save", &test_memory::save)});
 }
 
 // new TestMemory(layout, { kind: 'full' | 'infllm', settings?, capacity? = 0, nThreads? = 1 })
@@ -100,8 +105,15 @@ test_memory::test_memory(const Napi::CallbackInfo & info) : Napi::ObjectWrap<tes
         std::unique_ptr<ifl::attn_memory> mem;
         if (kind == "full") {
             mem = std::make_unique<ifl::kv_cache>(layout, opt_int_in(opts, "capacity", 0, 0, int64_t(1) << 40));
+        } else if (kind == "infllm" && !opts.Get("open").IsUndefined()) {  // a saved test memory
+            ifl::open_options oo;
+            oo.expected = parse_infllm_settings(opts.Get("settings"));
+            oo.storage = parse_block_storage(opts.Get("settings"));
+            oo.verify_all = opt_bool(opts, "verifyAll", false);
+            mem = test_memory_open(opt_string(opts, "open", ""), layout, oo);
         } else if (kind == "infllm") {
-            mem = std::make_unique<ifl::infllm_memory>(layout, parse_infllm_settings(opts.Get("settings")));
+            mem = std::make_unique<ifl::infllm_memory>(layout, parse_infllm_settings(opts.Get("settings")),
+                                                           parse_block_storage(opts.Get("settings")));
         } else {
             throw make_type_error(env, "options.kind must be 'full' or 'infllm'");
         }
@@ -241,7 +253,8 @@ Napi::Value test_memory::infllm_layer_state(const Napi::CallbackInfo & info) {
     });
 }
 
-// infllmBlock(layer, b) -> { begin, end, k, v [nHeadKv, blockSize, headDim], scores [nHead, blockSize], repr [nHead*headDim] }
+// infllmBlock(layer, b) -> { begin, end, k, v [nHeadKv, blockSize, headDim] (decoded to f32), kvType, mapped,
+//                           scores [nHead, blockSize] (empty unless an f32 RAM block), repr [nHead*headDim] }
 Napi::Value test_memory::infllm_block(const Napi::CallbackInfo & info) {
     return run(info, [&]() -> Napi::Value {
         Napi::Env env = info.Env();
@@ -255,9 +268,16 @@ Napi::Value test_memory::infllm_block(const Napi::CallbackInfo & info) {
         Napi::Object o = Napi::Object::New(env);
         o.Set("begin", (double)r.begin);
         o.Set("end", (double)r.end);
-        o.Set("k", f32_out(env, blk.k_f32(), kv));
-        o.Set("v", f32_out(env, blk.v_f32(), kv));
-        o.Set("scores", f32_out(env, blk.scores(), (size_t)layout_.n_head * s.block_size));
+        const ifl::kv_block_shape sh{layout_.n_head, layout_.n_head_kv, layout_.head_dim, s.block_size};
+        std::vector<float> k(kv), v(kv);
+        blk.decode(sh, false, k.data());
+        blk.decode(sh, true, v.data());
+        o.Set("k", f32_out(env, k.data(), kv));
+        o.Set("v", f32_out(env, v.data(), kv));
+        o.Set("kvType", ifl::kv_type_name(blk.type()));
+        o.Set("mapped", blk.mapped());
+        // creation scores are kept for f32 RAM blocks only
+        o.Set("scores", blk.scores() ? f32_out(env, blk.scores(), (size_t)layout_.n_head * s.block_size) : f32_out(env, nullptr, 0));
         o.Set("repr", f32_out(env, L.reprs().row(b), (size_t)L.reprs().row_len()));
         return o;
     });
@@ -299,6 +319,35 @@ Napi::Value test_memory::infllm_init(const Napi::CallbackInfo & info) {
         Napi::Object o = Napi::Object::New(env);
         o.Set("k", f32_out(env, k.data(), k.size()));
         o.Set("v", f32_out(env, v.data(), v.size()));
+        return o;
+    });
+}
+
+// fillKv(k, v [n, nHeadKv, headDim]): n tokens into every layer without attention (benchmarks).
+Napi::Value test_memory::fill_kv(const Napi::CallbackInfo & info) {
+    return run(info, [&]() -> Napi::Value {
+        auto * m = dynamic_cast<ifl::infllm_memory *>(mem_.get());
+        if (!m) throw make_type_error(info.Env(), "not an InfLLM memory");
+        std::vector<float> k, v;
+        f32_arg(info[0], "k", -1, k);
+        const int64_t row = (int64_t)layout_.n_head_kv * layout_.head_dim;
+        if (k.empty() || (int64_t)k.size() % row != 0) throw make_type_error(info.Env(), "k must hold whole [nHeadKv, headDim] rows");
+        f32_arg(info[1], "v", (int64_t)k.size(), v);
+        m->append_kv_only((int64_t)k.size() / row, k.data(), v.data());
+        return info.Env().Undefined();
+    });
+}
+
+// save(dir) -> { bytes, files, linkedFiles, ms } (synchronous; test identity)
+Napi::Value test_memory::save(const Napi::CallbackInfo & info) {
+    return run(info, [&]() -> Napi::Value {
+        auto * m = dynamic_cast<ifl::infllm_memory *>(mem_.get());
+        if (!m) throw make_type_error(info.Env(), "not an InfLLM memory");
+        const ifl::save_result r = test_memory_save(*m, arg_string(info, 0, "dir"));
+        Napi::Object o = Napi::Object::New(info.Env());
+        o.Set("bytes", (double)r.bytes);
+        o.Set("files", (double)r.files);
+        o.Set("linkedFiles", (double)r.linked_files);
         return o;
     });
 }

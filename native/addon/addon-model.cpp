@@ -5,6 +5,7 @@
 // OnOK) before the promise resolves; nothing is delivered after it settles.
 // NativeModel.dispose() drops the model's reference to the native state: sessions keep it alive,
 // so the weights are unmapped when the last session goes.
+#include "addon-memio.h"
 #include "addon-model.h"
 #include "addon-wrap.h"
 
@@ -33,6 +34,20 @@ public:
     Napi::Value get_info(const Napi::CallbackInfo & info);
     Napi::Value create_session(const Napi::CallbackInfo & info) {
         return new_session(info.Env(), area_, live(), info.Length() > 0 ? info[0] : info.Env().Undefined());
+    }
+    // openSession(dir, options) -> Promise<NativeSession>; every failure rejects.
+    Napi::Value open_session(const Napi::CallbackInfo & info) {
+        Napi::Env env = info.Env();
+        try {
+            return guard(env, [&]() -> Napi::Value {
+                return model_open_session(env, area_, live(), arg_string(info, 0, "dir"),
+                                          info.Length() > 1 ? info[1] : env.Undefined());
+            });
+        } catch (const Napi::Error & e) {
+            Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+            d.Reject(e.Value());
+            return d.Promise();
+        }
     }
     Napi::Value dispose(const Napi::CallbackInfo & info) {
         state_.reset();
@@ -213,6 +228,7 @@ Napi::Function define_model_class(Napi::Env env, model_area * area) {
     return model_wrap::DefineClass(env, model_wrap::k_class,
                                    {tagged_method<model_wrap, &model_wrap::get_info>("info"),
                                     tagged_method<model_wrap, &model_wrap::create_session>("createSession"),
+                                    tagged_method<model_wrap, &model_wrap::open_session>("openSession"),
                                     tagged_method<model_wrap, &model_wrap::dispose>("dispose")},
                                    area);
 }

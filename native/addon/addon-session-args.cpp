@@ -49,7 +49,8 @@ std::unique_ptr<ifl::attn_memory> memory_from_options(const Napi::Value & option
         const int64_t n_ctx = opt_int_in(o, "nCtx", hp.n_ctx_train, 1, (int64_t(1) << 40));
         return std::make_unique<ifl::kv_cache>(layout, n_ctx);
     }
-    if (attention == "infllm") return std::make_unique<ifl::infllm_memory>(layout, parse_infllm_settings(o.Get("infllm")));
+    if (attention == "infllm")
+        return std::make_unique<ifl::infllm_memory>(layout, parse_infllm_settings(o.Get("infllm")), parse_block_storage(o.Get("infllm")));
     throw make_type_error(options.Env(), "options.attention must be 'full' or 'infllm'");
 }
 

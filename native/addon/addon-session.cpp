@@ -1,10 +1,11 @@
 // addon-session.cpp — NativeSession (engine/binding/ModelBinding.ts): a context (forward pass +
 // attention memory) over a shared model, its token history, and the eval worker.
-// Lifecycle rules: one eval at a time per session (a second one rejects BUSY); until an eval's
-// promise settles, fork/clear/stats/dispose throw BUSY and nPast returns the last committed value; after
+// Lifecycle rules: one eval (or save / verify) at a time per session (a second one rejects BUSY);
+// until its promise settles, fork/clear/stats/dispose throw BUSY and nPast returns the last committed value; after
 // dispose() every method throws (eval rejects) DISPOSED, and dispose() again is a no-op. The
 // eval worker keeps the session object referenced until its promise settles; the session keeps
 // the model's native state alive (shared_ptr), even after NativeModel.dispose().
+#include "addon-memio.h"
 #include "addon-session.h"
 #include "addon-wrap.h"
 
@@ -55,6 +56,13 @@ public:
             return d.Promise();
         }
     }
+    // save(dir) / verify(): promises; every failure rejects (addon-memio.cpp).
+    Napi::Value save(const Napi::CallbackInfo & info) {
+        return rejecting(info, [&] { return session_save(info.Env(), info.This().As<Napi::Object>(), live(), arg_string(info, 0, "dir"), nullptr); });
+    }
+    Napi::Value verify(const Napi::CallbackInfo & info) {
+        return rejecting(info, [&] { return session_verify(info.Env(), info.This().As<Napi::Object>(), live()); });
+    }
     Napi::Value n_past(const Napi::CallbackInfo & info) {
         return Napi::Number::New(info.Env(), (double)live().n_past.load(std::memory_order_acquire));
     }
@@ -94,6 +102,18 @@ public:
     }
 
 private:
+    template <class F>
+    static Napi::Value rejecting(const Napi::CallbackInfo & info, F && f) {
+        Napi::Env env = info.Env();
+        try {
+            return guard(env, [&]() -> Napi::Value { return f(); });
+        } catch (const Napi::Error & e) {
+            Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+            d.Reject(e.Value());
+            return d.Promise();
+        }
+    }
+
     std::unique_ptr<session_core> core_;
     model_area *                  area_ = nullptr;
 };
@@ -250,6 +270,11 @@ Napi::Value new_session(Napi::Env env, model_area * area, std::shared_ptr<model_
     return area->session_ctor.New({make_init(env, &init, session_wrap::k_init_tag)});
 }
 
+Napi::Value wrap_session(Napi::Env env, model_area * area, std::unique_ptr<session_core> core) {
+    session_init init{std::move(core)};
+    return area->session_ctor.New({make_init(env, &init, session_wrap::k_init_tag)});
+}
+
 Napi::Function define_session_class(Napi::Env env, model_area * area) {
     return session_wrap::DefineClass(env, session_wrap::k_class,
                                      {tagged_method<session_wrap, &session_wrap::eval>("eval"),
@@ -257,6 +282,8 @@ Napi::Function define_session_class(Napi::Env env, model_area * area) {
                                       tagged_method<session_wrap, &session_wrap::fork>("fork"),
                                       tagged_method<session_wrap, &session_wrap::clear>("clear"),
                                       tagged_method<session_wrap, &session_wrap::stats>("stats"),
+                                      tagged_method<session_wrap, &session_wrap::save>("save"),
+                                      tagged_method<session_wrap, &session_wrap::verify>("verify"),
                                       tagged_method<session_wrap, &session_wrap::dispose>("dispose")},
                                      area);
 }

@@ -1,6 +1,7 @@
 // ifl-threadpool.h — a small fork-join pool for the CPU kernels.
 // The calling thread is thread 0 and takes part in every job; workers spin briefly after a job
-// (decode issues many short jobs back to back) and then sleep on a condition variable.
+// (decode issues many short jobs back to back) and then sleep on a condition variable; the
+// caller yields while it waits so an oversubscribed machine does not stall.
 #pragma once
 
 #include <atomic>
@@ -28,8 +29,10 @@ public:
     // The first exception thrown by any fn is rethrown here. Not re-entrant.
     void run(const std::function<void(int ith, int nth)> & fn);
 
-    // Splits [0, n) into nth contiguous ranges whose boundaries are multiples of `grain`
-    // (except the end) and runs fn(begin, end) for each non-empty range.
+    // Splits [0, n) into contiguous ranges whose boundaries are multiples of `grain` (except
+    // the end) and runs fn(begin, end) for each, on whichever thread claims it first (a thread
+    // may run several ranges; per-thread scratch must be thread_local). Boundaries depend only
+    // on n, grain and n_threads().
     void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)> & fn);
 
 private:

@@ -133,7 +133,7 @@ describe('infllm generate: cfgB settings through every flow (held-out golden dat
 });
 
 function settings(c: GoldenConfig) {
-  return { nInit: c.n_init, nLocal: c.n_local, blockSize: c.block_size, topk: c.topk, reprTopk: c.repr_topk, chunk: c.exc_block_size, cache: c.max_cached_block };
+  return { nInit: c.n_init, nLocal: c.n_local, blockSize: c.block_size, topk: c.topk, reprTopk: c.repr_topk, chunk: c.exc_block_size, cache: c.max_cached_block, kvType: 'f32' as const };
 }
 
 describe('infllm generate: passkey and bad flags', () => {

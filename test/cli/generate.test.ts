@@ -93,7 +93,7 @@ describe('infllm generate', () => {
 
   it('InfLLM: ids and per-step retrieval equal the official InfLLM run (cfgA, P2; single call and split last)', () => {
     const g = JSON.parse(readFileSync(sharedPath('golden', 'infllm', 'infllm_cfgA.json'), 'utf8'));
-    const spec = 'n_init=4,n_local=64,block=16,topk=4,repr=2,chunk=16,cache=128,compat=1';
+    const spec = 'n_init=4,n_local=64,block=16,topk=4,repr=2,chunk=16,cache=128,compat=1,kv=f32'; // golden data: exact f32 blocks
     for (const [flow, extra] of [['single_call', []], ['greedy_search', ['--split-last']]] as const) {
       const run = g.runs.find((x: { prompt: string; flow: string }) => x.prompt === 'P2_tim_tower' && x.flow === flow);
       const r = infllm(['generate', model, '--tokens', tokenFile(flow, run.prompt_ids), '-n', '24', '--ignore-eog', '--json', '--infllm', spec, ...extra]);

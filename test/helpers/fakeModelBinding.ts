@@ -13,10 +13,13 @@ import type {
   NativeModel,
   NativeModelInfo,
   NativeModelLoadOptions,
+  NativeOpenOptions,
   NativeRetrievalTrace,
+  NativeSaveResult,
   NativeSamplingParams,
   NativeSession,
   NativeSessionOptions,
+  NativeVerifyResult,
 } from '../../engine/binding/ModelBinding.js';
 import type { GgufFileInfo } from '../../engine/model/gguf.js';
 import type { EngineBinding } from '../../engine/model/Model.js';
@@ -166,6 +169,21 @@ export class FakeSession implements NativeSession {
     return { nTokens: this.history.length, nBlocks: 0, initLen: 0, bytesResident: this.history.length * 16, bytesMapped: 0 };
   }
 
+  /** Records the history under `dir` in binding.saved (InfLLM sessions only, like the addon). */
+  async save(dir: string): Promise<NativeSaveResult> {
+    if (this.disposed) throw nativeError('DISPOSED', 'session has been disposed');
+    if (this.options.attention !== 'infllm') throw nativeError('INVALID_ARGUMENT', 'InfLLM sessions only');
+    await tick();
+    this.binding.saved.set(dir, { history: [...this.history], options: this.options });
+    return { dir, bytes: 100, files: 5, linkedFiles: 0, settingsHash: 'h'.repeat(64), nTokens: this.history.length, nBlocks: 0, ms: 1 };
+  }
+
+  async verify(): Promise<NativeVerifyResult> {
+    if (this.disposed) throw nativeError('DISPOSED', 'session has been disposed');
+    await tick();
+    return { blocks: 0, bytes: 0, ms: 0 };
+  }
+
   dispose(): void {
     if (this.busy) throw nativeError('BUSY', 'dispose while an eval runs');
     this.disposed = true;
@@ -178,6 +196,10 @@ export class FakeBinding implements EngineBinding {
   readonly sessions: FakeSession[] = [];
   readonly samples: NativeSamplingParams[] = [];
   readonly modelsDisposed: number[] = [];
+  /** Memories "saved" by FakeSession.save, by folder. */
+  readonly saved = new Map<string, { history: number[]; options: NativeSessionOptions }>();
+  /** Options of every openSession call. */
+  readonly opened: NativeOpenOptions[] = [];
   readonly nLayer: number;
   private nextModel = 0;
 
@@ -222,6 +244,16 @@ export class FakeBinding implements EngineBinding {
     return {
       info: () => (check(), info),
       createSession: (o) => (check(), this.newSession(o)),
+      openSession: async (dir, o) => {
+        check();
+        await tick();
+        this.opened.push(o);
+        const m = this.saved.get(dir);
+        if (!m) throw nativeError('FILE_NOT_FOUND', `no saved memory at ${dir}`);
+        const s = this.newSession({ attention: 'infllm', infllm: o.infllm });
+        s.history = [...m.history];
+        return s;
+      },
       dispose: () => {
         if (!disposed) this.modelsDisposed.push(id);
         disposed = true;

@@ -77,7 +77,10 @@ export function readInfllmGolden(path: string): GoldenInfllmFile {
   return JSON.parse(readFileSync(path, 'utf8')) as GoldenInfllmFile;
 }
 
-/** Our session settings for a golden config (max_cached_block never changes numbers, README §6.7). */
+/**
+ * Our session settings for a golden config (max_cached_block never changes numbers, README §6.7).
+ * Blocks in float32 like the official run (the engine default f16 moves logits by ~4e-3).
+ */
 export function settingsOf(c: GoldenConfig, compat: boolean): NativeInfllmSettings {
   return {
     nInit: c.n_init,
@@ -88,6 +91,7 @@ export function settingsOf(c: GoldenConfig, compat: boolean): NativeInfllmSettin
     chunk: c.exc_block_size,
     cache: c.max_cached_block,
     compat,
+    kvType: 'f32',
   };
 }
 

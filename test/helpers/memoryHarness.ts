@@ -99,8 +99,12 @@ export function runNative(mem: TestMemory, lay: MemoryLayout, inputs: LayerInput
 }
 
 /** Creates an InfLLM test memory. */
+/**
+ * A native InfLLM memory. Blocks are stored as f32 unless `settings.kvType` says otherwise: these
+ * helpers serve the oracle tests, which compare with float64 references (the native default is f16).
+ */
 export function createInfllm(lay: MemoryLayout, settings: NativeInfllmSettings, extra: Partial<TestMemoryOptions> = {}): TestMemory {
-  return memoryApi().create(lay, { kind: 'infllm', settings, ...extra });
+  return memoryApi().create(lay, { kind: 'infllm', settings: { kvType: 'f32', ...settings }, ...extra });
 }
 
 /** Reference layout / settings from the native-style ones (all settings must be given). */

@@ -18,8 +18,11 @@ import { sharedPath } from '../helpers/shared.js';
 const N_VOCAB = 512;
 /** A real 926-token story (prompt P1 of the InfLLM golden data). */
 const STORY = Int32Array.from(readInfllmGolden(sharedPath('golden', 'infllm', 'infllm_cfgA.json')).runs[0].prompt_ids);
-/** Small settings so that a few hundred tokens make blocks, scored top-k and a tail. */
-const S: Required<NativeInfllmSettings> = { nInit: 4, nLocal: 64, blockSize: 16, topk: 4, reprTopk: 2, chunk: 16, cache: 4, compat: false };
+/**
+ * Small settings so that a few hundred tokens make blocks, scored top-k and a tail. float32 blocks
+ * (the spec's math); O4/O5 also run with the default f16 blocks, whose rounding is deterministic.
+ */
+const S: Required<NativeInfllmSettings> = { nInit: 4, nLocal: 64, blockSize: 16, topk: 4, reprTopk: 2, chunk: 16, cache: 4, compat: false, kvType: 'f32' };
 
 let model: NativeModel;
 beforeAll(async () => {
@@ -84,14 +87,14 @@ describe('InfLLM oracles end to end (stories260K)', () => {
 
   it('O4: splits at multiples of E are bit-identical to one call; an unaligned split differs', async () => {
     const tokens = STORY.subarray(0, 400);
-    for (const compat of [false, true]) {
-      const one = await runCalls(model, infllm({ compat }), tokens, [400]);
+    for (const [compat, kvType] of [[false, 'f32'], [true, 'f32'], [false, 'f16']] as const) {
+      const one = await runCalls(model, infllm({ compat, kvType }), tokens, [400]);
       for (const sizes of [[160, 16, 48, 176], [16, 16, 368], [384, 16]]) {
-        const r = await runCalls(model, infllm({ compat }), tokens, sizes);
+        const r = await runCalls(model, infllm({ compat, kvType }), tokens, sizes);
         expect(bitEqual(r.logits, one.logits)).toBe(true);
         expect(byLayer(r.records)).toEqual(byLayer(one.records));
       }
-      const odd = await runCalls(model, infllm({ compat }), tokens, [100, 300]);
+      const odd = await runCalls(model, infllm({ compat, kvType }), tokens, [100, 300]);
       expect(maxAbsDiff(odd.logits, one.logits)).toBeGreaterThan(1e-3);
       expect(odd.records.map((x) => x.q_start)).not.toEqual(one.records.map((x) => x.q_start));
     }
@@ -100,12 +103,14 @@ describe('InfLLM oracles end to end (stories260K)', () => {
   it('O5: the cache setting never changes logits or selections; cache < topk is INVALID_ARGUMENT', async () => {
     const tokens = STORY.subarray(0, 400);
     const sizes = [200, 1, 1, 150, 48];
-    const base = await runCalls(model, infllm({ cache: S.topk }), tokens, sizes);
-    expect(base.records.some((x) => x.mode === 'topk')).toBe(true);
-    for (const cache of [S.topk + 1, 32, 100_000]) {
-      const r = await runCalls(model, infllm({ cache }), tokens, sizes);
-      expect(bitEqual(r.logits, base.logits)).toBe(true);
-      expect(r.records).toEqual(base.records);
+    for (const kvType of ['f32', 'f16'] as const) {
+      const base = await runCalls(model, infllm({ cache: S.topk, kvType }), tokens, sizes);
+      expect(base.records.some((x) => x.mode === 'topk')).toBe(true);
+      for (const cache of [S.topk + 1, 32, 100_000]) {
+        const r = await runCalls(model, infllm({ cache, kvType }), tokens, sizes);
+        expect(bitEqual(r.logits, base.logits)).toBe(true);
+        expect(r.records).toEqual(base.records);
+      }
     }
     expect(() => model.createSession(infllm({ cache: S.topk - 1 }))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => model.createSession(infllm({ topk: 64, cache: 32 }))).toThrow(/cache/);

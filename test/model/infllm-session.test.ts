@@ -37,7 +37,7 @@ describe('InfLLM sessions', () => {
     inf.dispose();
   });
 
-  const S: Required<Omit<NativeInfllmSettings, 'compat'>> = { nInit: 4, nLocal: 64, blockSize: 16, topk: 2, reprTopk: 2, chunk: 32, cache: 4 };
+  const S: Required<Omit<NativeInfllmSettings, 'compat'>> = { nInit: 4, nLocal: 64, blockSize: 16, topk: 2, reprTopk: 2, chunk: 32, cache: 4, kvType: 'f16' };
   const blocksBefore = (pos: number): number => Math.max(0, Math.floor((pos - S.nInit - S.nLocal) / S.blockSize));
 
   function checkTrace(t: NativeRetrievalTrace, qStarts: number[], qLens: number[]): void {

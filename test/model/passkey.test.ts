@@ -75,6 +75,7 @@ const settingsOf = (c: (typeof CONFIGS)[number], compat: boolean): NativeInfllmS
   reprTopk: c.repr,
   cache: c.topk, // the smallest valid cache: it never changes a number (spec O5)
   compat,
+  kvType: 'f32', // the official run is float32 throughout
 });
 
 async function sweep(c: (typeof CONFIGS)[number], len: number, compat: boolean): Promise<{ same: number; correct: number; off: OfficialResult }> {

@@ -8,7 +8,7 @@ import type { NativeInfllmSettings } from '../../engine/binding/ModelBinding.js'
 import { bitEqual, createInfllm, memoryApi, nativeCall, randomInputs, rng, sliceInputs } from '../helpers/memoryHarness.js';
 
 const LAY: MemoryLayout = { nLayer: 3, nHead: 4, nHeadKv: 2, headDim: 16 };
-const TOY: Required<NativeInfllmSettings> = { nInit: 4, nLocal: 32, blockSize: 8, topk: 2, reprTopk: 2, chunk: 8, cache: 4, compat: false };
+const TOY: Required<NativeInfllmSettings> = { nInit: 4, nLocal: 32, blockSize: 8, topk: 2, reprTopk: 2, chunk: 8, cache: 4, compat: false, kvType: 'f32' };
 
 function snapshot(mem: TestMemory) {
   return Array.from({ length: LAY.nLayer }, (_, il) => ({
@@ -19,9 +19,9 @@ function snapshot(mem: TestMemory) {
 }
 
 describe('InfLLM memory lifecycle', () => {
-  it('has the paper defaults', () => {
+  it('has the paper defaults (and f16 blocks, the app default)', () => {
     expect(memoryApi().infllmDefaults()).toEqual({
-      nInit: 128, nLocal: 4096, blockSize: 128, topk: 16, reprTopk: 4, chunk: 512, cache: 32, compat: false,
+      nInit: 128, nLocal: 4096, blockSize: 128, topk: 16, reprTopk: 4, chunk: 512, cache: 32, compat: false, kvType: 'f16',
     });
   });
 

@@ -14,7 +14,7 @@ import {
 
 type Settings = Required<NativeInfllmSettings>;
 const LAY: MemoryLayout = { nLayer: 1, nHead: 4, nHeadKv: 2, headDim: 16 };
-const TOY: Settings = { nInit: 4, nLocal: 32, blockSize: 8, topk: 2, reprTopk: 2, chunk: 8, cache: 4, compat: false };
+const TOY: Settings = { nInit: 4, nLocal: 32, blockSize: 8, topk: 2, reprTopk: 2, chunk: 8, cache: 4, compat: false, kvType: 'f32' };
 const MIXED = [13, 1, 7, 29, 1, 1, 40, 3, 20, 2, 9];
 
 describe('InfLLM oracles O9–O15', () => {
@@ -167,7 +167,7 @@ describe('InfLLM oracles O9–O15', () => {
     // many times each key is counted: out[c] / min(nonzero out) = multiplicity of key c.
     const T = 60;
     const lay: MemoryLayout = { nLayer: 1, nHead: 1, nHeadKv: 1, headDim: 64 };
-    const s: Settings = { nInit: 2, nLocal: 16, blockSize: 4, topk: 64, reprTopk: 1, chunk: 8, cache: 64, compat: false };
+    const s: Settings = { nInit: 2, nLocal: 16, blockSize: 4, topk: 64, reprTopk: 1, chunk: 8, cache: 64, compat: false, kvType: 'f32' };
     const rand = rng(28);
     const inputs = [{
       q: new Float32Array(T * 64),

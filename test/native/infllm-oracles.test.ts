@@ -14,7 +14,7 @@ import {
 
 type Settings = Required<NativeInfllmSettings>;
 const LAY: MemoryLayout = { nLayer: 1, nHead: 4, nHeadKv: 2, headDim: 16 };
-const TOY: Settings = { nInit: 4, nLocal: 32, blockSize: 8, topk: 2, reprTopk: 2, chunk: 8, cache: 4, compat: false };
+const TOY: Settings = { nInit: 4, nLocal: 32, blockSize: 8, topk: 2, reprTopk: 2, chunk: 8, cache: 4, compat: false, kvType: 'f32' };
 /** Every block always selected (k >= #blocks for the lengths used here). */
 const ALL_BLOCKS: Settings = { ...TOY, topk: 64, cache: 64 };
 const SPLITS: number[][] = [[200], [13, 1, 7, 29, 1, 1, 40, 3, 20, 2, 9], Array<number>(200).fill(1), [8, 16, 5, 3]];

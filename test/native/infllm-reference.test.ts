@@ -14,7 +14,7 @@ type Settings = Required<NativeInfllmSettings>;
 
 /** infllm-spec.md §7 toy config: H=4, Hkv=2, d=16, n_init=4, n_local=32, B=8, k=2, E=8, r=2. */
 const TOY_LAYOUT: MemoryLayout = { nLayer: 2, nHead: 4, nHeadKv: 2, headDim: 16 };
-const TOY: Settings = { nInit: 4, nLocal: 32, blockSize: 8, topk: 2, reprTopk: 2, chunk: 8, cache: 4, compat: false };
+const TOY: Settings = { nInit: 4, nLocal: 32, blockSize: 8, topk: 2, reprTopk: 2, chunk: 8, cache: 4, compat: false, kvType: 'f32' };
 
 /** GreedySearch-like: prompt minus its last token, the last token alone, then 1-token decode calls. */
 function greedySchedule(prompt: number, total: number): [number, number][] {
@@ -56,13 +56,13 @@ describe('InfLLM native vs float64 reference', () => {
 
   it('odd sizes: g=3, head_dim 12 with 8 rotated dims, B=5, E=7, n_local=20, n_init=3, compat', () => {
     const lay: MemoryLayout = { nLayer: 2, nHead: 3, nHeadKv: 1, headDim: 12, nDims: 8, ropeBase: 500 };
-    const s: Settings = { nInit: 3, nLocal: 20, blockSize: 5, topk: 3, reprTopk: 3, chunk: 7, cache: 3, compat: true };
+    const s: Settings = { nInit: 3, nLocal: 20, blockSize: 5, topk: 3, reprTopk: 3, chunk: 7, cache: 3, compat: true, kvType: 'f32' };
     compareWithReference(lay, s, randomInputs(rng(6), lay, 101), splitCalls(101, [17, 1, 23, 5, 1, 1, 30, 2]));
   });
 
   it('n_init 0, neox, topk larger than the block count at first', () => {
     const lay: MemoryLayout = { nLayer: 1, nHead: 2, nHeadKv: 1, headDim: 8, neox: true };
-    const s: Settings = { nInit: 0, nLocal: 16, blockSize: 4, topk: 4, reprTopk: 1, chunk: 5, cache: 4, compat: false };
+    const s: Settings = { nInit: 0, nLocal: 16, blockSize: 4, topk: 4, reprTopk: 1, chunk: 5, cache: 4, compat: false, kvType: 'f32' };
     const r = compareWithReference(lay, s, randomInputs(rng(7), lay, 90), splitCalls(90, [11, 1, 1, 19, 4, 1, 3]));
     expect(r.native.records.some((x) => !x.scored && x.nBlocks > 0)).toBe(true);
     expect(r.native.records.some((x) => x.scored)).toBe(true);

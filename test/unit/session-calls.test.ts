@@ -36,7 +36,7 @@ describe('prefill calls', () => {
     // maxCallTokens below one chunk still gives whole chunks.
     await model.createSession({ attention: 'infllm', infllm, maxCallTokens: 1 }).generate(range(7), { maxTokens: 1 });
     expect(binding.evals.map((e) => e.tokens.length)).toEqual([3, 3, 1]);
-    expect(binding.sessions.at(-1)?.options).toEqual({ attention: 'infllm', infllm: { ...infllm, compat: false } });
+    expect(binding.sessions.at(-1)?.options).toEqual({ attention: 'infllm', infllm: { ...infllm, compat: false, kvType: 'f16' } });
   });
 
   it('prefillCallTokens cuts exact calls; onModelCall reports every call with its range, logits and records', async () => {

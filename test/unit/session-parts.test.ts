@@ -73,7 +73,7 @@ describe('planCalls', () => {
 
 describe('InfLLM settings', () => {
   it('fills the paper defaults and validates like the native core', () => {
-    expect(resolveInfllmSettings()).toEqual({ nInit: 128, nLocal: 4096, blockSize: 128, topk: 16, reprTopk: 4, chunk: 512, cache: 32, compat: false });
+    expect(resolveInfllmSettings()).toEqual({ nInit: 128, nLocal: 4096, blockSize: 128, topk: 16, reprTopk: 4, chunk: 512, cache: 32, compat: false, kvType: 'f16' });
     expect(resolveInfllmSettings({ topk: 0 }).topk).toBe(0);
     const bad: [object, RegExp][] = [
       [{ nLocal: 0 }, /nLocal must be in \[1,/],
@@ -83,15 +83,17 @@ describe('InfLLM settings', () => {
       [{ chunk: 8192 }, /chunk \(8192\) must be <= nLocal/],
       [{ topk: 40 }, /cache \(32\) must be >= topk/],
       [{ compat: 1 }, /compat must be a boolean/],
+      [{ kvType: 'f8' }, /kvType must be one of f32, f16, q8 \(got f8\)/],
       [{ nlocal: 5 }, /unknown InfLLM setting "nlocal"/],
     ];
     for (const [s, re] of bad) expect(() => resolveInfllmSettings(s as never)).toThrow(re);
   });
 
   it('parses the CLI syntax with clear errors', () => {
-    expect(parseInfllmSpec('n_init=4,n_local=64,block=16,topk=4,repr=2,chunk=16,cache=128,compat=1')).toEqual({
-      nInit: 4, nLocal: 64, blockSize: 16, topk: 4, reprTopk: 2, chunk: 16, cache: 128, compat: true,
+    expect(parseInfllmSpec('n_init=4,n_local=64,block=16,topk=4,repr=2,chunk=16,cache=128,compat=1,kv=q8')).toEqual({
+      nInit: 4, nLocal: 64, blockSize: 16, topk: 4, reprTopk: 2, chunk: 16, cache: 128, compat: true, kvType: 'q8',
     });
+    expect(() => parseInfllmSpec('kv=f64')).toThrow(/kv must be one of f32, f16, q8/);
     expect(parseInfllmSpec('')).toEqual(resolveInfllmSettings());
     expect(() => parseInfllmSpec('size=3')).toThrow(/unknown key "size"/);
     expect(() => parseInfllmSpec('topk')).toThrow(/not key=value/);

@@ -97,13 +97,28 @@ inline void tile_from_kept(const float * kept, int64_t t0, int64_t a, int64_t b,
     std::memcpy(s + (a - t0), kept + a, sizeof(float) * (size_t)(b - a));
 }
 
-// Per-thread tile scratch: logits and probabilities of two rows.
+// Per-thread tile scratch: logits and probabilities of two rows, then (after the score sums of
+// [g, k_attn_tile]) the decoded keys and values of one tile of a non-f32 stage.
 struct tile_scratch {
     float * s0; float * p0; float * s1; float * p1;
+    float * kt;  // [k_attn_tile, head_dim]
+    float * vt;  // [k_attn_tile, head_dim]
 };
 
-inline tile_scratch tile_bufs(float * base) {
-    return {base, base + k_attn_tile, base + 2 * k_attn_tile, base + 3 * k_attn_tile};
+// Floats of tile scratch per thread.
+inline int64_t tile_scratch_floats(int g, int head_dim) {
+    return (int64_t)(4 + g) * k_attn_tile + 2 * (int64_t)k_attn_tile * head_dim;
+}
+
+inline tile_scratch tile_bufs(const plan & c, float * base) {
+    float * conv = base + (int64_t)(4 + c.g) * k_attn_tile;
+    return {base, base + k_attn_tile, base + 2 * k_attn_tile, base + 3 * k_attn_tile,
+            conv, conv + (int64_t)k_attn_tile * c.p->head_dim};
+}
+
+// Address of element `idx` of a key/value array of type t.
+inline const void * kv_elem(const void * base, kv_type t, int64_t idx) {
+    return static_cast<const uint8_t *>(base) + idx * (int64_t)kv_type_elem_bytes(t);
 }
 
 // Adds the side output of one segment of a score stage (kv head hk, every query).

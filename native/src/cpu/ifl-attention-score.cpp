@@ -21,7 +21,7 @@ void score_segment(const plan & c, int hk, const attn_workspace::segment & sg, c
     const attn_stage & st = p.stages[sg.stage];
     const int d = p.head_dim;
     const int64_t rs = st.kv_row_stride;
-    const float * kbase = st.k + hk * st.kv_head_stride;
+    const float * kbase = static_cast<const float *>(st.k) + hk * st.kv_head_stride;  // score stages are f32
     for (int64_t t0 = sg.j0; t0 < sg.j1; t0 += k_attn_tile) {
         const int64_t t1 = std::min<int64_t>(t0 + k_attn_tile, sg.j1);
         std::fill(sums, sums + (int64_t)c.g * k_attn_tile, 0.0f);

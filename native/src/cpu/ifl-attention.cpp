@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "cpu/ifl-attention-impl.h"
+#include "cpu/ifl-kv-convert.h"
 #include "ifl-error.h"
 #include "ifl-threadpool.h"
 
@@ -48,6 +49,33 @@ inline bool softmax_step(float * row, float * s, float * p, int64_t a, int64_t b
     return true;
 }
 
+// Decodes keys and values [t0, t1) of kv head hk of a non-f32 stage into kt/vt [t1 - t0, d].
+void decode_tile(const attn_stage & st, int hk, int64_t t0, int64_t t1, int d, float * kt, float * vt) {
+    const int64_t e0 = hk * st.kv_head_stride + t0 * st.kv_row_stride;
+    const int64_t s0 = hk * st.scale_head_stride + t0 * st.scale_row_stride;
+    const float * ks = st.kv == kv_type::q8 ? st.k_scale + s0 : nullptr;
+    const float * vs = st.kv == kv_type::q8 ? st.v_scale + s0 : nullptr;
+    kv_decode_rows(st.kv, kv_elem(st.k, st.kv, e0), st.kv_row_stride, ks, st.scale_row_stride, t1 - t0, d, kt);
+    kv_decode_rows(st.kv, kv_elem(st.v, st.kv, e0), st.kv_row_stride, vs, st.scale_row_stride, t1 - t0, d, vt);
+}
+
+// Keys and values [t0, t1) of kv head hk as f32 rows: in place for f32 stages, decoded into the
+// thread's tile scratch otherwise. Key t0 + i at k + i * row_stride (same for v).
+struct kv_tile {
+    const float * k;
+    const float * v;
+    int64_t       row_stride;
+};
+
+kv_tile tile_of(const attn_stage & st, int hk, int64_t t0, int64_t t1, int d, const tile_scratch & ts) {
+    if (st.kv != kv_type::f32) {
+        decode_tile(st, hk, t0, t1, d, ts.kt, ts.vt);
+        return {ts.kt, ts.vt, d};
+    }
+    const int64_t off = hk * st.kv_head_stride + t0 * st.kv_row_stride;
+    return {static_cast<const float *>(st.k) + off, static_cast<const float *>(st.v) + off, st.kv_row_stride};
+}
+
 // Fresh partial state of the unit's rows over one segment. state: [rows, sl]. Two rows of the
 // same query (heads of one kv head) are processed together to share key/value loads; each row's
 // arithmetic is the same as when processed alone.
@@ -62,12 +90,13 @@ void segment_partial(const plan & c, const unit_geom & ug, const attn_workspace:
         row[1] = 0.0f;
         std::memset(row + 2, 0, sizeof(float) * d);
     }
-    const int64_t rs = st.kv_row_stride;
-    const float * kbase = st.k + ug.hk * st.kv_head_stride;
-    const float * vbase = st.v + ug.hk * st.kv_head_stride;
     const float * vrows[k_attn_tile];
     for (int64_t t0 = sg.j0; t0 < sg.j1; t0 += k_attn_tile) {
         const int64_t t1 = std::min<int64_t>(t0 + k_attn_tile, sg.j1);
+        const kv_tile tile = tile_of(st, ug.hk, t0, t1, d, ts);
+        const float * kt = tile.k;
+        const float * vt = tile.v;
+        const int64_t rt = tile.row_stride;
         for (int r = 0; r < ug.rows;) {
             const int64_t i = ug.i0 + r / c.g;
             const int hq = ug.hk * c.g + r % c.g;
@@ -78,13 +107,13 @@ void segment_partial(const plan & c, const unit_geom & ug, const attn_workspace:
                 r += pair ? 2 : 1;
                 continue;
             }
-            for (int64_t j = a; j < b; ++j) vrows[j - a] = vbase + j * rs;
+            for (int64_t j = a; j < b; ++j) vrows[j - a] = vt + (j - t0) * rt;
             const float * q0 = st.q + i * c.q_stride + (int64_t)hq * d;
             float * row0 = state + (int64_t)r * c.sl;
             float * kept = c.keep_logits && st.score ? kept_row(c, sg.stage, i, hq) : nullptr;
             if (pair) {
                 float * row1 = row0 + c.sl;
-                tile_logits2(q0, q0 + d, kbase, rs, d, p.scale, t0, a, b, ts.s0, ts.s1);
+                tile_logits2(q0, q0 + d, kt, rt, d, p.scale, 0, a - t0, b - t0, ts.s0, ts.s1);
                 if (kept) {
                     std::memcpy(kept + a, ts.s0 + (a - t0), sizeof(float) * (size_t)(b - a));
                     std::memcpy(kept + st.n_keys + a, ts.s1 + (a - t0), sizeof(float) * (size_t)(b - a));
@@ -96,7 +125,7 @@ void segment_partial(const plan & c, const unit_geom & ug, const attn_workspace:
                 else if (ok1) pv_accumulate(row1 + 2, ts.p1 + (a - t0), vrows, (int)(b - a), d);
                 r += 2;
             } else {
-                tile_logits(q0, kbase, rs, d, p.scale, t0, a, b, ts.s0);
+                tile_logits(q0, kt, rt, d, p.scale, 0, a - t0, b - t0, ts.s0);
                 if (kept) std::memcpy(kept + a, ts.s0 + (a - t0), sizeof(float) * (size_t)(b - a));
                 if (softmax_step(row0, ts.s0, ts.p0, a, b, t0, d))
                     pv_accumulate(row0 + 2, ts.p0 + (a - t0), vrows, (int)(b - a), d);
@@ -181,6 +210,10 @@ void validate(const attn_problem & p) {
         if (st.n_keys < 0) throw_error(status::invalid_argument, "attention: stage %d has n_keys < 0", s);
         if (st.n_keys > 0 && (!st.q || !st.k || !st.v))
             throw_error(status::invalid_argument, "attention: stage %d has a null q/k/v pointer", s);
+        if (st.kv != kv_type::f32 && st.score)
+            throw_error(status::invalid_argument, "attention: stage %d: the score side output needs f32 keys", s);
+        if (st.kv == kv_type::q8 && st.n_keys > 0 && (!st.k_scale || !st.v_scale))
+            throw_error(status::invalid_argument, "attention: stage %d: q8 keys need k_scale and v_scale", s);
     }
 }
 
@@ -216,8 +249,8 @@ plan make_plan(const attn_problem & p, attn_workspace & ws, int nth) {
     if (c.keep_logits && (int64_t)ws.logits.size() < kept) ws.logits.resize((size_t)kept);
     ws.row_m.resize((size_t)p.n_q * p.n_head);
     ws.row_l.resize((size_t)p.n_q * p.n_head);
-    // per thread: running state + partial state + 2 rows of logits and probabilities + score sums
-    const size_t per_thread = (size_t)2 * c.rows_max * c.sl + 4 * k_attn_tile + (size_t)c.g * k_attn_tile;
+    // per thread: running state + partial state + tile scratch (logits, probabilities, score sums, decoded tile)
+    const size_t per_thread = (size_t)2 * c.rows_max * c.sl + (size_t)tile_scratch_floats(c.g, p.head_dim);
     if ((int)ws.thread_scratch.size() < nth) ws.thread_scratch.resize(nth);
     for (int t = 0; t < nth; ++t)
         if (ws.thread_scratch[t].size() < per_thread) ws.thread_scratch[t].resize(per_thread);
@@ -241,7 +274,7 @@ void attention_forward(const attn_problem & p, attn_workspace & ws, thread_pool 
                 for (int r = 0; r < ug.rows; ++r) dst[(int64_t)r * c.sl] = k_neg_inf;
                 return;
             }
-            segment_partial(c, ug, sg, dst, tile_bufs(thread_buf(c, ith) + 2 * rsl));
+            segment_partial(c, ug, sg, dst, tile_bufs(c, thread_buf(c, ith) + 2 * rsl));
         };
         run_items(pool, (int64_t)c.n_units * c.n_segs, seg_item);
     }
@@ -258,7 +291,7 @@ void attention_forward(const attn_problem & p, attn_workspace & ws, thread_pool 
                 src = ws.partial.data() + (u * c.n_segs + sgi) * rsl;
             } else {
                 if (!unit_sees(c, ug, ws.segments[sgi])) continue;
-                segment_partial(c, ug, ws.segments[sgi], part, tile_bufs(s));
+                segment_partial(c, ug, ws.segments[sgi], part, tile_bufs(c, s));
                 src = part;
             }
             for (int r = 0; r < ug.rows; ++r) merge_row(run + (int64_t)r * c.sl, src + (int64_t)r * c.sl, p.head_dim);
@@ -272,7 +305,7 @@ void attention_forward(const attn_problem & p, attn_workspace & ws, thread_pool 
         const auto & sg = ws.segments[item / p.n_head_kv];
         if (p.stages[sg.stage].score == nullptr) return;
         float * tb = thread_buf(c, ith) + 2 * rsl;
-        score_segment(c, hk, sg, tile_bufs(tb), tb + 4 * k_attn_tile);
+        score_segment(c, hk, sg, tile_bufs(c, tb), tb + 4 * k_attn_tile);
     };
     bool any_score = false;
     for (int s = 0; s < p.n_stages; ++s) any_score = any_score || (p.stages[s].score && p.stages[s].n_keys > 0);

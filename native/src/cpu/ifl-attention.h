@@ -26,6 +26,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "ifl-kv-type.h"
+
 namespace ifl {
 
 class thread_pool;
@@ -45,17 +47,27 @@ struct attn_band {
     int64_t d_max  = k_attn_band_inf;
 };
 
-// One group of keys. Key j of kv head h starts at k + j*kv_row_stride + h*kv_head_stride
+// One group of keys. Key j of kv head h starts at element k + j*kv_row_stride + h*kv_head_stride
 // (same strides for v). Query i of query head h starts at q + i*q_row_stride + h*head_dim.
+// Keys/values may be stored as f32, f16 or q8 (ifl-kv-type.h): other types are decoded to f32
+// one tile of k_attn_tile keys at a time into per-thread scratch (never a whole stage), then
+// go through the same arithmetic as f32 keys holding the decoded values.
 struct attn_stage {
     const float * q = nullptr;  // [n_q, n_head, head_dim] (row stride q_row_stride), f32
-    const float * k = nullptr;  // f32, see strides
-    const float * v = nullptr;  // f32, see strides
+    const void *  k = nullptr;  // elements of type kv, see strides
+    const void *  v = nullptr;  // elements of type kv, see strides
+    kv_type       kv = kv_type::f32;
     int64_t n_keys         = 0;
-    int64_t kv_row_stride  = 0;  // floats between consecutive keys
-    int64_t kv_head_stride = 0;  // floats between kv heads
+    int64_t kv_row_stride  = 0;  // elements between consecutive keys
+    int64_t kv_head_stride = 0;  // elements between kv heads
+    // q8 only: scale of key j of kv head h at k_scale[j*scale_row_stride + h*scale_head_stride]
+    // (same for v_scale).
+    const float * k_scale = nullptr;
+    const float * v_scale = nullptr;
+    int64_t scale_row_stride  = 0;
+    int64_t scale_head_stride = 0;
     attn_band band;
-    // Optional side output: for every key j and query head h,
+    // Optional side output (f32 stages only): for every key j and query head h,
     //   score[h*score_head_stride + j*score_key_stride] += sum over queries i of P(i, h -> j),
     // where P is the final, normalised probability of the joint softmax.
     float * score = nullptr;

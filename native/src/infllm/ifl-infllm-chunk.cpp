@@ -19,7 +19,7 @@ void infllm_chunk_retrieve(const infllm_layer & L, const attn_layout & lay, cons
     retrieval_select(L.reprs(), sc.rs.qmean.data(), s.topk, pool, sc.rs, rec);
 }
 
-static attn_stage global_stage(const infllm_chunk & c, const float * k, const float * v, int64_t n,
+static attn_stage global_stage(const infllm_chunk & c, const void * k, const void * v, int64_t n,
                                int64_t row_stride, int64_t head_stride) {
     attn_stage st;
     st.q = c.q_glob;
@@ -59,7 +59,16 @@ void infllm_chunk_attend(infllm_layer & L, const attn_layout & lay, const infllm
     const int64_t B = s.block_size;
     for (int32_t b : selected) {
         const kv_block & blk = L.blocks().at(b);
-        sc.stages.push_back(global_stage(c, blk.k_f32(), blk.v_f32(), B, d, B * d));
+        blk.check();  // blocks of an opened saved memory are verified on first use
+        attn_stage st = global_stage(c, blk.k(), blk.v(), B, d, B * d);
+        st.kv = blk.type();
+        if (st.kv == kv_type::q8) {  // scales [n_head_kv, B]
+            st.k_scale = blk.k_scale();
+            st.v_scale = blk.v_scale();
+            st.scale_row_stride = 1;
+            st.scale_head_stride = B;
+        }
+        sc.stages.push_back(st);
     }
     if (L.init_len() > 0)
         sc.stages.push_back(global_stage(c, L.init_k(), L.init_v(), L.init_len(), d, (int64_t)s.n_init * d));

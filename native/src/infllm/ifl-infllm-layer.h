@@ -8,6 +8,8 @@
 //            K/V are stored head-major so that one head's consecutive keys are contiguous
 //            (the attention streams them; a token-major layout strides by n_head_kv*head_dim).
 // Tokens move rem -> init -> blocks only in append_global(), called at chunk boundaries.
+// New blocks are encoded in the settings' element type and stored by a block_writer (RAM or
+// segment files in the storage folder); restore() rebuilds a layer from a saved memory.
 #pragma once
 
 #include <cstdint>
@@ -15,15 +17,32 @@
 
 #include "ifl-memory.h"
 #include "ifl-rope-table.h"
+#include "infllm/ifl-infllm-block-file.h"
 #include "infllm/ifl-infllm-block-store.h"
 #include "infllm/ifl-infllm-repr.h"
 #include "infllm/ifl-infllm-settings.h"
 
 namespace ifl {
 
+// The saved state of one layer (ifl-infllm-open.cpp); pointers are read during restore() only,
+// except reprs, which stay in use (kept alive by reprs_owner).
+struct infllm_layer_state {
+    int64_t       init_len = 0;
+    const float * init_k = nullptr;  // [n_head_kv, init_len, head_dim]
+    const float * init_v = nullptr;  // [n_head_kv, init_len, head_dim]
+    std::vector<std::shared_ptr<const kv_block>> blocks;
+    const float * reprs = nullptr;   // [blocks.size(), n_head * head_dim]
+    std::shared_ptr<const void> reprs_owner;
+    int64_t       rem_start = 0, rem_end = 0;
+    const float * rem_k = nullptr;   // [n_head_kv, rem_end - rem_start, head_dim] raw keys
+    const float * rem_v = nullptr;   // [n_head_kv, rem_end - rem_start, head_dim]
+    const float * rem_score = nullptr;  // [rem_end - rem_start, n_head]
+};
+
 class infllm_layer {
 public:
-    infllm_layer(const attn_layout & layout, const infllm_settings & s);
+    // il: the layer's index (names its segment files).
+    infllm_layer(const attn_layout & layout, const infllm_settings & s, const block_storage & storage, int il);
 
     // ---- bookkeeping (absolute positions) -------------------------------------------------
     int64_t init_len() const { return init_len_; }
@@ -57,7 +76,15 @@ public:
 
     infllm_layer fork() const;
     void clear();
-    int64_t bytes() const;
+    int64_t bytes_resident() const;
+    int64_t bytes_mapped() const;
+
+    // ---- saved memories ---------------------------------------------------------------------
+    // Seals the current block segment (disk tier) so that the saved memory can link it.
+    void seal_blocks() { writer_.seal(); }
+    // Replaces the state (outside any call). `rope`: angles of positions [st.rem_start, st.rem_end)
+    // (shared by all layers; the remainder's keys are rotated again with them).
+    void restore(const infllm_layer_state & st, const rope_table & rope);
 
 private:
     int64_t idx(int64_t pos) const { return pos - buf_pos0_; }
@@ -74,8 +101,9 @@ private:
     std::vector<float> init_k_, init_v_;
     int64_t init_len_ = 0;
 
-    block_store blocks_;
-    repr_store  reprs_;
+    block_store  blocks_;
+    block_writer writer_;
+    repr_store   reprs_;
 
     // remainder buffer: slot i holds position buf_pos0_ + i; capacity cap_ rows
     int64_t buf_pos0_ = 0, cap_ = 0;

@@ -6,15 +6,18 @@
 #include <limits>
 
 #include "ifl-error.h"
+#include "ifl-file-io.h"
 
 namespace ifl {
 
-infllm_memory::infllm_memory(const attn_layout & layout, const infllm_settings & settings)
-    : layout_(layout), s_(settings) {
+infllm_memory::infllm_memory(const attn_layout & layout, const infllm_settings & settings, const block_storage & storage)
+    : layout_(layout), s_(settings), storage_(storage) {
     validate_layout(layout);
     infllm_validate(settings);
+    if (storage.disk && !path_is_dir(storage.dir))
+        throw_error(status::invalid_argument, "infllm storage folder %s does not exist", storage.dir.c_str());
     layers_.reserve((size_t)layout.n_layer);
-    for (int il = 0; il < layout.n_layer; ++il) layers_.emplace_back(layout, settings);
+    for (int il = 0; il < layout.n_layer; ++il) layers_.emplace_back(layout, settings, storage, il);
     const int half = layout.rope.n_dims / 2;
     glob_cos_.resize((size_t)half);
     glob_sin_.resize((size_t)half);
@@ -84,7 +87,7 @@ void infllm_memory::clear() {
 
 std::unique_ptr<attn_memory> infllm_memory::fork() const {
     if (call_.active()) throw_error(status::invalid_argument, "fork: a call is in progress");
-    auto f = std::unique_ptr<infllm_memory>(new infllm_memory(layout_, s_));
+    auto f = std::unique_ptr<infllm_memory>(new infllm_memory(layout_, s_, storage_));
     f->n_past_ = n_past_;
     for (size_t il = 0; il < layers_.size(); ++il) f->layers_[il] = layers_[il].fork();
     return f;
@@ -95,8 +98,42 @@ memory_stats infllm_memory::stats() const {
     st.n_tokens = n_past_;
     st.n_blocks = layers_.empty() ? 0 : layers_[0].n_blocks();
     st.init_len = layers_.empty() ? 0 : layers_[0].init_len();
-    for (const auto & L : layers_) st.bytes_resident += L.bytes();
+    for (const auto & L : layers_) {
+        st.bytes_resident += L.bytes_resident();
+        st.bytes_mapped += L.bytes_mapped();
+    }
     return st;
+}
+
+void infllm_memory::seal_blocks() {
+    if (call_.active()) throw_error(status::invalid_argument, "save: a call is in progress");
+    for (auto & L : layers_) L.seal_blocks();
+}
+
+void infllm_memory::append_kv_only(int64_t n, const float * k, const float * v) {
+    if (call_.active()) throw_error(status::invalid_argument, "append_kv_only: a call is in progress");
+    if (n < 1) return;
+    rope_.compute(layout_.rope, n_past_, n);
+    for (auto & L : layers_) {
+        L.begin(n_past_ + n);
+        L.append_tokens(n_past_, n, k, v, rope_);
+        for (int64_t a = n_past_; a < n_past_ + n; a += s_.chunk) L.append_global(std::min<int64_t>(a + s_.chunk, n_past_ + n));
+    }
+    n_past_ += n;
+}
+
+void infllm_memory::restore(int64_t n_past, const std::vector<infllm_layer_state> & layers) {
+    if (call_.active()) throw_error(status::invalid_argument, "restore: a call is in progress");
+    IFL_ASSERT((int)layers.size() == layout_.n_layer);
+    // Every layer's remainder spans the same positions: one angle table for all of them.
+    rope_table rope;
+    for (size_t il = 0; il < layers.size(); ++il) {
+        const infllm_layer_state & st = layers[il];
+        if (il == 0 || st.rem_start != layers[il - 1].rem_start || st.rem_end != layers[il - 1].rem_end)
+            rope.compute(layout_.rope, st.rem_start, st.rem_end - st.rem_start);
+        layers_[il].restore(st, rope);
+    }
+    n_past_ = n_past;
 }
 
 } // namespace ifl

@@ -7,10 +7,19 @@
 
 namespace ifl {
 
+repr_store::page repr_store::owned_page(int64_t row_len, const float * init, int64_t init_rows) {
+    page p;
+    p.own = std::make_shared<std::vector<float>>((size_t)(k_repr_page * row_len));
+    if (init_rows > 0) std::copy(init, init + init_rows * row_len, p.own->begin());
+    p.data = p.own->data();
+    return p;
+}
+
 float * repr_store::next_row() {
     const size_t pi = (size_t)(n_ / k_repr_page);
-    if (pi >= pages_.size()) pages_.push_back(std::make_shared<std::vector<float>>((size_t)(k_repr_page * row_len_)));
-    return pages_[pi]->data() + (n_ % k_repr_page) * row_len_;
+    if (pi >= pages_.size()) pages_.push_back(owned_page(row_len_, nullptr, 0));
+    // Only the last page is ever written; fork() and adopt() make sure it is owned.
+    return pages_[pi].own->data() + (n_ % k_repr_page) * row_len_;
 }
 
 void repr_store::truncate(int64_t n) {
@@ -18,6 +27,9 @@ void repr_store::truncate(int64_t n) {
     n_ = n;
     const size_t keep = (size_t)((n + k_repr_page - 1) / k_repr_page);
     if (pages_.size() > keep) pages_.resize(keep);
+    // The page receiving the next row must be writable (an adopted full page that became partial).
+    const size_t pi = (size_t)(n_ / k_repr_page);
+    if (pi < pages_.size() && !pages_[pi].own) pages_[pi] = owned_page(row_len_, pages_[pi].data, n_ % k_repr_page);
 }
 
 repr_store repr_store::fork() const {
@@ -26,8 +38,36 @@ repr_store repr_store::fork() const {
     f.pages_ = pages_;
     // The page that receives the next row must not be shared: copy it.
     const size_t pi = (size_t)(n_ / k_repr_page);
-    if (pi < f.pages_.size()) f.pages_[pi] = std::make_shared<std::vector<float>>(*pages_[pi]);
+    if (pi < f.pages_.size()) f.pages_[pi] = owned_page(row_len_, pages_[pi].data, n_ % k_repr_page);
     return f;
+}
+
+void repr_store::adopt(const float * rows, int64_t n, std::shared_ptr<const void> owner) {
+    pages_.clear();
+    n_ = n;
+    for (int64_t r0 = 0; r0 < n; r0 += k_repr_page) {
+        const int64_t m = std::min(k_repr_page, n - r0);
+        if (m == k_repr_page) {
+            page p;
+            p.keep = owner;
+            p.data = rows + r0 * row_len_;
+            pages_.push_back(std::move(p));
+        } else {
+            pages_.push_back(owned_page(row_len_, rows + r0 * row_len_, m));
+        }
+    }
+}
+
+int64_t repr_store::bytes_resident() const {
+    int64_t n = 0;
+    for (const auto & p : pages_) n += p.own ? k_repr_page * row_len_ * 4 : 0;
+    return n;
+}
+
+int64_t repr_store::bytes_mapped() const {
+    int64_t n = 0;
+    for (const auto & p : pages_) n += p.own ? 0 : k_repr_page * row_len_ * 4;
+    return n;
 }
 
 void repr_compute(const repr_shape & sh, const float * k_raw, int64_t row_stride, int64_t head_stride,

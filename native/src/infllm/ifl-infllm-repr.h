@@ -3,7 +3,8 @@
 // repr_topk tokens of block b with the largest representative score for head h (ties: lowest
 // token index). Rows live in pages of k_repr_page rows, each page contiguous
 // [rows, n_head*head_dim] for fast scoring. Full pages are immutable and shared by forks; the
-// last page is copied by fork().
+// last page is copied by fork(). Pages of an opened saved memory point into its mapped reprs
+// file (only the last, partial page is copied, so that new rows can follow).
 #pragma once
 
 #include <cstdint>
@@ -20,21 +21,30 @@ public:
 
     int64_t size() const { return n_; }
     int64_t row_len() const { return row_len_; }
-    const float * row(int64_t b) const {
-        return pages_[(size_t)(b / k_repr_page)]->data() + (b % k_repr_page) * row_len_;
-    }
+    const float * row(int64_t b) const { return pages_[(size_t)(b / k_repr_page)].data + (b % k_repr_page) * row_len_; }
     // Writable slot for the next row (call commit_row() after filling it).
     float * next_row();
     void commit_row() { ++n_; }
     void truncate(int64_t n);
     void clear() { pages_.clear(); n_ = 0; }
     repr_store fork() const;
-    int64_t bytes() const { return (int64_t)pages_.size() * k_repr_page * row_len_ * 4; }
+    // Replaces the content with n rows [n, row_len] at `rows`, kept alive by `owner` (no copy of
+    // full pages).
+    void adopt(const float * rows, int64_t n, std::shared_ptr<const void> owner);
+    int64_t bytes_resident() const;
+    int64_t bytes_mapped() const;
 
 private:
+    struct page {
+        std::shared_ptr<std::vector<float>> own;   // owned storage, or null for adopted rows
+        std::shared_ptr<const void>         keep;  // adopted rows' owner
+        const float *                       data = nullptr;  // [k_repr_page, row_len]
+    };
+    static page owned_page(int64_t row_len, const float * init, int64_t init_rows);
+
     int64_t row_len_ = 0;
     int64_t n_ = 0;
-    std::vector<std::shared_ptr<std::vector<float>>> pages_;  // each [k_repr_page, row_len]
+    std::vector<page> pages_;
 };
 
 struct repr_shape {

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "ifl-kv-type.h"
+
 namespace ifl {
 
 // Paper defaults (spec §1, "Paper settings").
@@ -16,6 +18,7 @@ struct infllm_settings {
     int32_t chunk      = 512;   // execution chunk E (exc_block_size): queries sharing one retrieval
     int32_t cache      = 32;    // max cached blocks of a GPU cache; only validated on CPU (topk <= cache)
     bool    compat     = false; // true: reference-code prefill mask quirk (spec §2.5, issue #61)
+    kv_type kv         = kv_type::f16;  // element type of memory blocks (init and remainder stay f32)
 };
 
 // Throws ifl::error(invalid_argument) naming the offending field.

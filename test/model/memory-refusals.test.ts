@@ -1,0 +1,198 @@
+/**
+ * Saved memories that must be refused, each with its stable code: another model, other settings,
+ * an older or newer format version, a missing folder / file, a truncated file, a flipped byte in
+ * each file (at open, or for block data at first use or verify(): MEMORY_CORRUPT, and the session
+ * stays usable and disposable), a manifest that is not JSON. Plus refusals of save itself (a full
+ * attention session, a folder that is not a memory, a busy session).
+ */
+import { copyFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NativeModel, NativeSession } from '../../engine/binding/ModelBinding.js';
+import { makeTempDir } from '../helpers/gguf.js';
+import { loadModel } from '../helpers/golden.js';
+import { editManifest, loadStories, smallSettings } from '../helpers/memio.js';
+import { sharedPath } from '../helpers/shared.js';
+import { buildTinyModel } from '../helpers/tinyModel.js';
+
+const golden = JSON.parse(readFileSync(sharedPath('golden', 'infllm', 'infllm_cfgA_issue61fix.json'), 'utf8')) as {
+  runs: { prompt_ids: number[] }[];
+};
+const PROMPT = Int32Array.from(golden.runs[5].prompt_ids); // P3, 942 tokens
+const S = smallSettings('f16');
+const OPEN = { attention: 'infllm' as const, infllm: S };
+
+let model: NativeModel;
+const tmp = makeTempDir('memio-refusals');
+let saved: string; // a valid memory, copied for each damage
+let nBlocks = 0;
+let usedBlock = -1; // a block of layer 0 the first continuation step attends to
+
+beforeAll(async () => {
+  model = await loadStories();
+  const s = model.createSession({ attention: 'infllm', infllm: S });
+  await s.eval(PROMPT, { logits: 'none' });
+  saved = join(tmp.dir, 'saved');
+  nBlocks = (await s.save(saved)).nBlocks;
+  const r = await s.eval(Int32Array.of(5), { logits: 'none', trace: true });
+  const t = r.trace!;
+  usedBlock = t.selected[t.selOffsets[0]]; // entry 0: layer 0 of this decode step
+  expect(t.layer[0]).toBe(0);
+  s.dispose();
+});
+afterAll(() => {
+  model.dispose();
+  tmp.cleanup();
+});
+
+let copies = 0;
+function copyOfSaved(): string {
+  const dir = join(tmp.dir, `copy-${copies++}`);
+  cpSync(saved, dir, { recursive: true });
+  return dir;
+}
+
+const refused = (code: string, message?: RegExp) => expect.objectContaining({ code, ...(message ? { message: expect.stringMatching(message) } : {}) });
+
+describe('open refuses', () => {
+  it('a missing folder (FILE_NOT_FOUND) and a folder without manifest (MEMORY_CORRUPT)', async () => {
+    await expect(model.openSession(join(tmp.dir, 'nope'), OPEN)).rejects.toEqual(refused('FILE_NOT_FOUND'));
+    const empty = join(tmp.dir, 'empty');
+    mkdirSync(empty);
+    await expect(model.openSession(empty, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /manifest\.json is missing/));
+  });
+
+  it('another model: MEMORY_MISMATCH naming both fingerprints', async () => {
+    const tiny = buildTinyModel({ nVocab: 64 });
+    const path = join(tmp.dir, 'tiny.gguf');
+    writeFileSync(path, tiny.bytes);
+    const other = await loadModel(path);
+    const fp = model.info().fingerprint;
+    await expect(other.openSession(saved, OPEN)).rejects.toEqual(
+      refused('MEMORY_MISMATCH', new RegExp(`another model \\(fingerprint ${fp}; this model is ${other.info().fingerprint}\\)`)),
+    );
+    other.dispose();
+  });
+
+  it('other settings: MEMORY_MISMATCH listing every differing key; cache and storage are not content', async () => {
+    await expect(model.openSession(saved, { attention: 'infllm', infllm: { ...S, nLocal: 128, kvType: 'q8' } })).rejects.toEqual(
+      refused('MEMORY_MISMATCH', /other settings: nLocal \(saved 64, requested 128\), kvType \(saved f16, requested q8\)$/),
+    );
+    await expect(model.openSession(saved, { attention: 'infllm', infllm: { ...S, compat: true } })).rejects.toEqual(
+      refused('MEMORY_MISMATCH', /compat \(saved false, requested true\)/),
+    );
+    const ok = await model.openSession(saved, { attention: 'infllm', infllm: { ...S, cache: 64 } });
+    expect(ok.nPast()).toBe(PROMPT.length);
+    ok.dispose();
+  });
+
+  it.each([[0, 'older'], [2, 'newer']])('format version %i: MEMORY_MISMATCH with both versions (%s)', async (version, word) => {
+    const dir = copyOfSaved();
+    editManifest(dir, (m) => {
+      m.formatVersion = version;
+    });
+    await expect(model.openSession(dir, OPEN)).rejects.toEqual(
+      refused('MEMORY_MISMATCH', new RegExp(`format version ${version}; this engine reads version 1 \\(${word}\\)`)),
+    );
+  });
+
+  it('a manifest that is not JSON, or whose own checksum fails: MEMORY_CORRUPT', async () => {
+    const a = copyOfSaved();
+    writeFileSync(join(a, 'manifest.json'), '{"format": "infllm-reader-memory", ');
+    await expect(model.openSession(a, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /not valid JSON/));
+    const b = copyOfSaved();
+    const text = readFileSync(join(b, 'manifest.json'), 'utf8');
+    const edited = text.replace('"nTokens": 942', '"nTokens": 941');
+    expect(edited).not.toBe(text);
+    writeFileSync(join(b, 'manifest.json'), edited);
+    await expect(model.openSession(b, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /fails its checksum/));
+  });
+
+  const files = (): string[] => readdirSync(saved).sort();
+
+  it('a missing file (each one): MEMORY_CORRUPT', async () => {
+    expect(files().length).toBe(10);
+    for (const name of files()) {
+      const dir = copyOfSaved();
+      rmSync(join(dir, name));
+      await expect(model.openSession(dir, OPEN), name).rejects.toEqual(refused('MEMORY_CORRUPT', new RegExp(`${name.replace('.', '\\.')} is missing`)));
+    }
+  });
+
+  it('a truncated file (each one, by one byte): MEMORY_CORRUPT', async () => {
+    for (const name of files()) {
+      const dir = copyOfSaved();
+      const size = readFileSync(join(dir, name)).length;
+      truncateSync(join(dir, name), size - 1);
+      const want = name === 'manifest.json' ? /not valid JSON|fails its checksum/ : /truncated/;
+      await expect(model.openSession(dir, OPEN), name).rejects.toEqual(refused('MEMORY_CORRUPT', want));
+    }
+  });
+
+  function flipByte(path: string, at?: number): void {
+    const bytes = readFileSync(path);
+    const i = at ?? bytes.length >> 1;
+    bytes[i] ^= 0x10;
+    writeFileSync(path, bytes);
+  }
+
+  it('a flipped byte in each small file: MEMORY_CORRUPT at open', async () => {
+    for (const name of files().filter((n) => !n.startsWith('blocks-'))) {
+      const dir = copyOfSaved();
+      flipByte(join(dir, name));
+      await expect(model.openSession(dir, OPEN), name).rejects.toEqual(refused('MEMORY_CORRUPT'));
+    }
+  });
+
+  it('a flipped byte in each block file: MEMORY_CORRUPT from verify(); the session stays usable and disposable', async () => {
+    for (const name of files().filter((n) => n.startsWith('blocks-'))) {
+      const dir = copyOfSaved();
+      flipByte(join(dir, name));
+      const s = await model.openSession(dir, OPEN); // block data is checked lazily
+      const block = Math.floor(nBlocks / 2);
+      await expect(s.verify(), name).rejects.toEqual(refused('MEMORY_CORRUPT', new RegExp(`block ${block} of .*${name} fails its checksum`)));
+      expect(s.stats().nTokens).toBe(PROMPT.length);
+      const f = s.fork();
+      f.dispose();
+      s.dispose();
+    }
+  });
+
+  it('a flipped byte in a block the next step attends to: that eval fails MEMORY_CORRUPT, state unchanged', async () => {
+    const dir = copyOfSaved();
+    const rec = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).blockRecordBytes as number;
+    flipByte(join(dir, 'blocks-L000-00.bin'), usedBlock * rec + 3);
+    const s = await model.openSession(dir, OPEN);
+    await expect(s.eval(Int32Array.of(5), { logits: 'last' })).rejects.toEqual(refused('MEMORY_CORRUPT', new RegExp(`block ${usedBlock} of`)));
+    expect(s.nPast()).toBe(PROMPT.length); // the call was rolled back
+    await expect(s.eval(Int32Array.of(5), { logits: 'last' })).rejects.toEqual(refused('MEMORY_CORRUPT'));
+    s.dispose();
+    // verify: 'full' finds it at open
+    await expect(model.openSession(dir, { ...OPEN, verify: 'full' })).rejects.toEqual(refused('MEMORY_CORRUPT', /fails its checksum/));
+  });
+});
+
+describe('save refuses', () => {
+  it('full-attention sessions, folders that are not memories, busy sessions', async () => {
+    const full = model.createSession({ attention: 'full' });
+    await full.eval(PROMPT.subarray(0, 10), { logits: 'none' });
+    await expect(full.save(join(tmp.dir, 'full'))).rejects.toEqual(refused('INVALID_ARGUMENT', /InfLLM sessions only/));
+    full.dispose();
+    const s: NativeSession = model.createSession({ attention: 'infllm', infllm: S });
+    await s.eval(PROMPT.subarray(0, 100), { logits: 'none' });
+    const notMemory = join(tmp.dir, 'documents');
+    mkdirSync(notMemory);
+    writeFileSync(join(notMemory, 'thesis.txt'), 'precious');
+    await expect(s.save(notMemory)).rejects.toEqual(refused('INVALID_ARGUMENT', /not a saved memory/));
+    expect(readFileSync(join(notMemory, 'thesis.txt'), 'utf8')).toBe('precious');
+    copyFileSync(join(notMemory, 'thesis.txt'), join(tmp.dir, 'file'));
+    await expect(s.save(join(tmp.dir, 'file'))).rejects.toEqual(refused('INVALID_ARGUMENT', /it is a file/));
+    const running = s.eval(PROMPT.subarray(100, 400), { logits: 'none' });
+    await expect(s.save(join(tmp.dir, 'busy'))).rejects.toEqual(refused('BUSY'));
+    await running;
+    const done = s.save(join(tmp.dir, 'busy'));
+    expect(() => s.dispose()).toThrow(refused('BUSY'));
+    expect((await done).nTokens).toBe(400);
+    s.dispose();
+  });
+});
