@@ -1,6 +1,7 @@
 // Pure parts of the session layer: StopMatcher against a brute-force reference, call planning,
 // InfLLM settings (defaults, validation, the CLI's k=v syntax, block ranges), logit statistics.
 import { describe, expect, it } from 'vitest';
+import { sessionOptionsFrom } from '../../engine/cli/args.js';
 import { infllmBlockRange, parseInfllmSpec, resolveInfllmSettings } from '../../engine/session/infllmSettings.js';
 import { logprobOf, topLogits } from '../../engine/session/logitStats.js';
 import { planCalls } from '../../engine/session/prefillPlan.js';
@@ -102,6 +103,14 @@ describe('InfLLM settings', () => {
     expect(() => parseInfllmSpec('compat=2')).toThrow(/compat must be 0 or 1/);
     expect(() => parseInfllmSpec('topk=1,topk=2')).toThrow(/given twice/);
     expect(() => parseInfllmSpec('chunk=100,n_local=64')).toThrow(/--infllm: .*chunk \(100\) must be <= nLocal \(64\)/);
+  });
+
+  it('the CLI starts from float32 blocks; kv= overrides; the base never hides a bad key', () => {
+    expect(sessionOptionsFrom({ infllm: 'topk=2' })).toEqual({ attention: 'infllm', infllm: resolveInfllmSettings({ topk: 2, kvType: 'f32' }) });
+    expect(sessionOptionsFrom({ attention: 'infllm' }).infllm?.kvType).toBe('f32');
+    expect(sessionOptionsFrom({ infllm: 'kv=q8' }).infllm?.kvType).toBe('q8');
+    expect(parseInfllmSpec('n_local=64', { nLocal: 32, chunk: 16, kvType: 'f32' })).toMatchObject({ nLocal: 64, chunk: 16, kvType: 'f32' });
+    expect(() => sessionOptionsFrom({ infllm: 'kv=f32,kv=f16' })).toThrow(/given twice/);
   });
 
   it('block b holds [n_init + b·B, n_init + (b+1)·B)', () => {

@@ -133,7 +133,7 @@ export const generateCommand: CliCommand = {
   usage:
     '<model.gguf> (--prompt TEXT | --tokens FILE) [-n N] [--temp T] [--seed S] [--top-k K] [--top-p P] [--min-p P] ' +
     '[--repeat-penalty R] [--stop S]... [--ignore-eog] [--attention full|infllm] ' +
-    '[--infllm n_init=,n_local=,block=,topk=,repr=,chunk=,cache=,compat=0|1] [--split-last] [--prefill-call N] ' +
+    '[--infllm n_init=,n_local=,block=,topk=,repr=,chunk=,cache=,compat=0|1,kv=f32|f16|q8] [--split-last] [--prefill-call N] ' +
     '[--ctx N] [--threads N] [--json] [--top-logits K] [--dump-logits]',
   summary: 'generate a continuation (greedy unless --temp > 0); streams text, or prints one JSON object with --json',
   run: (argv, io) => runRequest(parseRequest(argv), io),
