@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -106,9 +106,10 @@ async function measure(path: string): Promise<WorkerResult> {
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const mib = (b: number) => `${fmt(b / 2 ** 20, 0)} MiB`;
 
-function markdown(rows: EngineRow[], bw: number, fma: number): string {
+function markdown(rows: EngineRow[], bw: number, fma: number, load: number[]): string {
   const lines = [
-    `### engine (${THREADS} threads; prompt ${PROMPT_TOKENS}, decode ${DECODE_TOKENS}; read bandwidth ${fmt(bw)} GB/s, FMA peak ${fmt(fma)} GFLOP/s)`,
+    `### engine (${THREADS} threads; prompt ${PROMPT_TOKENS}, decode ${DECODE_TOKENS}; read bandwidth ${fmt(bw)} GB/s, FMA peak ${fmt(fma)} GFLOP/s; ` +
+      `1-min load average ${load.map((x) => fmt(x, 2)).join(' → ')})`,
     '',
     '| model | weights | file | prefill tok/s | prefill GFLOP/s | of FMA peak | decode tok/s | bound tok/s | of bound | peak RSS |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -138,6 +139,8 @@ function markdown(rows: EngineRow[], bw: number, fma: number): string {
 export const engineSuite: BenchSuite = {
   name: 'engine',
   async run(): Promise<BenchResult> {
+    // Other processes skew every figure (thread-pool barriers suffer most): the load average is recorded.
+    const load = [loadavg()[0]];
     const probe = loadBinding().probe;
     const bw = probe.readBandwidth(PROBE_BYTES, THREADS);
     const fma = probe.fmaPeak(THREADS);
@@ -168,7 +171,8 @@ export const engineSuite: BenchSuite = {
         breakdown: m.breakdown,
       });
     }
-    const data = { threads: THREADS, promptTokens: PROMPT_TOKENS, decodeTokens: DECODE_TOKENS, readBandwidthGBs: bw, fmaPeakGflops: fma, rows };
-    return { name: 'engine', date: new Date().toISOString(), data, markdown: markdown(rows, bw, fma) };
+    load.push(loadavg()[0]);
+    const data = { threads: THREADS, promptTokens: PROMPT_TOKENS, decodeTokens: DECODE_TOKENS, readBandwidthGBs: bw, fmaPeakGflops: fma, loadAverage: load, rows };
+    return { name: 'engine', date: new Date().toISOString(), data, markdown: markdown(rows, bw, fma, load) };
   },
 };

@@ -1,6 +1,7 @@
 /**
  * The engine's public surface: everything electron/ and other hosts import comes from here.
- * Models and sessions, their options and result types (plain data), and the typed errors.
+ * Models and sessions, their options and result types (plain data), the typed errors, and
+ * document memories (ingest job, ask, token/block ↔ source mapping).
  * Native handles never appear in these types.
  */
 export { Model, type ModelLoadOptions, type ModelChatTemplate } from './model/Model.js';
@@ -27,3 +28,10 @@ export type {
   TokenTimings,
 } from './session/types.js';
 export { EngineError, DisposedError, type EngineErrorCode } from './errors.js';
+export { IngestJob, DEFAULT_MAX_DOCUMENT_TOKENS, type IngestJobOptions, type IngestResult } from './library/IngestJob.js';
+export type { IngestPhase, IngestProgress } from './library/ingestProgress.js';
+export { DocumentMemory, type AskOptions, type AskResult, type OpenDocumentMemoryOptions } from './session/DocumentMemory.js';
+export type { BlockRetrieval, RetrievedPassage } from './session/retrievedPassages.js';
+export { TokenMap, type BlockSource } from './ingest/tokenMap.js';
+export { documentPrompt, type DocumentPrompt, type DocumentPromptOptions } from './session/documentPrompt.js';
+export { defaultLibraryDir } from './library/defaultLibraryDir.js';

@@ -6,6 +6,7 @@
  */
 import { DisposedError } from '../errors.js';
 
+/** Disposed flag, in-flight tracking and a one-time release (see the file comment). */
 export class DisposeGuard {
   private readonly inFlight = new Set<Promise<unknown>>();
   private disposing: Promise<void> | undefined;

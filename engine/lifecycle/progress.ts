@@ -4,6 +4,7 @@
  * by the user's callback is kept (the operation should stop and rethrow it), never lost.
  */
 
+/** Wraps an onProgress callback with the guarantees above. */
 export class ProgressReporter {
   private last = -1;
   private failure: { error: unknown } | undefined;

@@ -70,6 +70,7 @@ function chatTemplateOf(tokenizer: LlamaTokenizer): ModelChatTemplate {
   };
 }
 
+/** A loaded model; create it with {@link Model.load}, free it with dispose(). */
 export class Model implements SessionOwner {
   /** What the model is (plain data). */
   readonly info: LoadedModelInfo;

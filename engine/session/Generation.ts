@@ -75,6 +75,7 @@ export function resolveGenerateOptions(o: GenerateOptions = {}): ResolvedGenerat
   };
 }
 
+/** One generate() run over a SessionCore (see the file comment). @internal */
 export class Generation {
   readonly ids: number[] = [];
   private text = '';

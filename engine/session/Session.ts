@@ -22,6 +22,7 @@ export interface SessionOwner {
   release(session: Session): void;
 }
 
+/** A conversation state over a model; made by Model.createSession or Session.fork. See the file comment for queueing, abort and dispose. */
 export class Session {
   /** @internal */
   private readonly core: SessionCore;

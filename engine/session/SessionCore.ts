@@ -67,6 +67,7 @@ export interface FeedOptions {
   onResult?: { wantLogits: boolean; report: (call: CallResult) => void };
 }
 
+/** nPast, pending tokens and feed() around one native session. @internal */
 export class SessionCore {
   /** Tokens the native session holds. */
   nPast: number;

@@ -6,6 +6,7 @@
  */
 import { EngineError } from '../errors.js';
 
+/** Incremental stop-string matcher over text pieces (see the file comment). */
 export class StopMatcher {
   private held = '';
   private done = false;

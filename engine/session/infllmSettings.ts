@@ -94,7 +94,7 @@ function stripUndefined(o: InfllmSettings): InfllmSettings {
 }
 
 /** CLI key → settings field (`--infllm n_init=…,n_local=…,block=…,topk=…,repr=…,chunk=…,cache=…,compat=0|1,kv=f32|f16|q8`). */
-const CLI_KEYS: Record<string, keyof InfllmSettings> = {
+export const CLI_KEYS: Record<string, keyof InfllmSettings> = {
   n_init: 'nInit',
   n_local: 'nLocal',
   block: 'blockSize',

@@ -128,6 +128,7 @@ async function runRequest(req: GenerateRequest, io: CliIo): Promise<number> {
   }
 }
 
+/** The `infllm generate` command. */
 export const generateCommand: CliCommand = {
   name: 'generate',
   usage:

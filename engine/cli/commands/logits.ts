@@ -8,6 +8,7 @@ import { modelPath, numberFlag, parseCli, readTokenFile, SESSION_FLAGS, sessionO
 import { writeJson } from '../io.js';
 import { UsageError, type CliCommand } from '../types.js';
 
+/** The `infllm logits` command. */
 export const logitsCommand: CliCommand = {
   name: 'logits',
   usage: '<model.gguf> --tokens <ids.json> [--attention full|infllm] [--infllm k=v,...] [--ctx N] [--threads N]',
