@@ -2,7 +2,8 @@
  * Benchmark suite "kernels": machine probes (read bandwidth, FMA peak), then per weight type
  * and shape the decode matmul (1 token) as GB/s of weights streamed and as a fraction of the
  * measured bandwidth, and the prefill matmul (512 tokens) as GFLOP/s and a fraction of the
- * measured FMA peak. All with 2 threads (the engine's default on small machines).
+ * measured FMA peak, each in exact and (quantized types) fast numerics. With 2 threads (the
+ * engine's default on small machines), then 1.
  * Decode cycles through copies of the matrix totalling >= STREAM_BYTES, so that its weights
  * come from memory as in a real model (one matrix alone would stay in the last-level cache).
  */
@@ -25,6 +26,7 @@ const TYPES: Record<string, { id: number; bs: number; ts: number; scales: number
   Q8_0: { id: 8, bs: 32, ts: 34, scales: [0] },
   Q4_0: { id: 2, bs: 32, ts: 18, scales: [0] },
   Q4_K: { id: 12, bs: 256, ts: 144, scales: [0, 2] },
+  Q5_K: { id: 13, bs: 256, ts: 176, scales: [0, 2] },
   Q6_K: { id: 14, bs: 256, ts: 210, scales: [208] },
 };
 
@@ -45,11 +47,8 @@ function randomWeights(type: string, nIn: number, nOut: number): Uint8Array {
   return bytes;
 }
 
-interface Row {
-  threads: number;
-  type: string;
-  shape: string;
-  weightMiB: number;
+/** Timings of one numerics mode. */
+interface Timing {
   decodeMs: number;
   decodeGBs: number;
   decodeOfBandwidth: number;
@@ -58,13 +57,23 @@ interface Row {
   prefillOfPeak: number;
 }
 
+interface Row {
+  threads: number;
+  type: string;
+  shape: string;
+  weightMiB: number;
+  exact: Timing;
+  /** Absent for F32/F16 (always exact). */
+  fast?: Timing;
+}
+
 interface Machine {
   threads: number;
   bandwidthGBs: number;
   fmaPeakGflops: number;
 }
 
-/** Decode and prefill timings of one type and shape. */
+/** Decode and prefill timings of one type and shape, in both numerics. */
 function measure(type: string, shape: [number, number], m: Machine): Row {
   const { probe } = loadBinding();
   // K-quants need n_in % 256 == 0: 896-wide models keep those rows in other types, so the
@@ -75,35 +84,45 @@ function measure(type: string, shape: [number, number], m: Machine): Row {
   const copies = Math.ceil(STREAM_BYTES / bytes.length);
   const stream = new Uint8Array(copies * bytes.length);
   for (let c = 0; c < copies; c++) stream.set(bytes, c * bytes.length);
-  const decode = probe.matmulSeconds(id, stream, nIn, nOut, 1, m.threads, Math.max(100, 3 * copies), copies);
-  const prefill = probe.matmulSeconds(id, bytes, nIn, nOut, PREFILL_TOKENS, m.threads, 3);
-  const gbs = bytes.length / decode / 1e9;
-  const gflops = (2 * nIn * nOut * PREFILL_TOKENS) / prefill / 1e9;
+  const time = (numerics: 'exact' | 'fast'): Timing => {
+    const decode = probe.matmulSeconds(id, stream, nIn, nOut, 1, m.threads, Math.max(100, 3 * copies), copies, numerics);
+    const prefill = probe.matmulSeconds(id, bytes, nIn, nOut, PREFILL_TOKENS, m.threads, 3, 1, numerics);
+    const gbs = bytes.length / decode / 1e9;
+    const gflops = (2 * nIn * nOut * PREFILL_TOKENS) / prefill / 1e9;
+    return {
+      decodeMs: decode * 1e3,
+      decodeGBs: gbs,
+      decodeOfBandwidth: gbs / m.bandwidthGBs,
+      prefillMs: prefill * 1e3,
+      prefillGflops: gflops,
+      prefillOfPeak: gflops / m.fmaPeakGflops,
+    };
+  };
+  const quantized = TYPES[type].bs > 1;
   return {
     threads: m.threads,
     type,
     shape: `${nIn}x${nOut}`,
     weightMiB: bytes.length / 2 ** 20,
-    decodeMs: decode * 1e3,
-    decodeGBs: gbs,
-    decodeOfBandwidth: gbs / m.bandwidthGBs,
-    prefillMs: prefill * 1e3,
-    prefillGflops: gflops,
-    prefillOfPeak: gflops / m.fmaPeakGflops,
+    exact: time('exact'),
+    fast: quantized ? time('fast') : undefined,
   };
 }
 
 function table(m: Machine, rows: Row[]): string[] {
   const pct = (v: number): string => `${(100 * v).toFixed(0)}%`;
+  const cells = (t: Timing | undefined, f: (t: Timing) => string): string => (t ? f(t) : '-');
   return [
     `### ${m.threads} thread${m.threads > 1 ? 's' : ''}: read bandwidth ${m.bandwidthGBs.toFixed(1)} GB/s, FMA peak ${m.fmaPeakGflops.toFixed(1)} GFLOP/s`,
     '',
-    '| type | n_in x n_out | weights MiB | decode ms | decode GB/s | of bandwidth | prefill 512 ms | GFLOP/s | of FMA peak |',
+    '| type | n_in x n_out | MiB | decode GB/s exact | fast | fast of bandwidth | prefill 512 GFLOP/s exact | fast | fast of FMA peak |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.type} | ${r.shape} | ${r.weightMiB.toFixed(1)} | ${r.decodeMs.toFixed(3)} | ${r.decodeGBs.toFixed(1)} | ${pct(r.decodeOfBandwidth)} | ` +
-        `${r.prefillMs.toFixed(1)} | ${r.prefillGflops.toFixed(1)} | ${pct(r.prefillOfPeak)} |`,
+        `| ${r.type} | ${r.shape} | ${r.weightMiB.toFixed(1)} | ${r.exact.decodeGBs.toFixed(1)} (${pct(r.exact.decodeOfBandwidth)}) | ` +
+        `${cells(r.fast, (t) => t.decodeGBs.toFixed(1))} | ${cells(r.fast, (t) => pct(t.decodeOfBandwidth))} | ` +
+        `${r.exact.prefillGflops.toFixed(1)} (${pct(r.exact.prefillOfPeak)}) | ${cells(r.fast, (t) => t.prefillGflops.toFixed(1))} | ` +
+        `${cells(r.fast, (t) => pct(t.prefillOfPeak))} |`,
     ),
     '',
   ];
@@ -118,7 +137,9 @@ export async function runKernelsBench(): Promise<BenchResult> {
     `## kernels (${binding.buildInfo().cpu.avx512 ? 'avx512' : 'avx2'})`,
     '',
     `Bandwidth: ${BANDWIDTH_BYTES / 2 ** 20} MiB buffer. Decode streams its weights from memory ` +
-      `(copies totalling ${STREAM_BYTES / 2 ** 20} MiB); prefill: ${PREFILL_TOKENS} tokens. Times are the best of many runs.`,
+      `(copies totalling ${STREAM_BYTES / 2 ** 20} MiB); prefill: ${PREFILL_TOKENS} tokens. Times are the best of many runs. ` +
+      'Exact: weights dequantized, float32 activations; fast: 8-bit activations, integer dot products (percentages in ' +
+      'parentheses: exact against the same bound).',
     '',
   ];
   for (const threads of [THREADS, 1]) {

@@ -13,11 +13,23 @@
  */
 export type KernelVariant = 'ref' | 'avx2' | 'avx512' | 'avx512-emu';
 
+/**
+ * Numerics of a weight matmul: `exact` (weights dequantized exactly, float32 activations) or
+ * `fast` (quantized weights only: 8-bit activations and integer dot products like llama.cpp,
+ * defined in native/src/cpu/ifl-qdot.h; F32/F16/BF16 weights always use exact).
+ */
+export type Numerics = 'exact' | 'fast';
+
 /** Strides (in floats) of matmul's activation and output rows; defaults nIn and nOut. */
 export interface MatmulStrides {
   xStride?: number;
   yStride?: number;
+  /** Default `exact`. */
+  numerics?: Numerics;
 }
+
+/** An activation block format of the fast numerics (llama.cpp's block_q8_0 / q8_1 / q8_K). */
+export type ActivationQuant = 'q8_0' | 'q8_1' | 'q8_K';
 
 /** binding._testing.kernels */
 export interface KernelsTestingExports {
@@ -29,8 +41,14 @@ export interface KernelsTestingExports {
   dequantizeRow(typeId: number, bytes: Uint8Array, n: number): Float32Array;
   /** The fast (best variant) dequantizer; must equal dequantizeRow bit for bit. */
   dequantizeRowFast(typeId: number, bytes: Uint8Array, n: number): Float32Array;
-  /** dot(dequant(row), x) with n = x.length. */
-  vecDot(variant: KernelVariant, typeId: number, bytes: Uint8Array, x: Float32Array): number;
+  /** dot(dequant(row), x) with n = x.length (numerics default `exact`). */
+  vecDot(variant: KernelVariant, typeId: number, bytes: Uint8Array, x: Float32Array, numerics?: Numerics): number;
+  /**
+   * llama.cpp's activation quantizer of that kind (x86 rounding) over x (length a multiple of 32,
+   * or 256 for q8_K): the blocks as bytes (q8_0: fp16 d + 32 int8; q8_1: fp16 d, fp16 s + 32
+   * int8; q8_K: f32 d + 256 int8 + 16 int16 bsums; little-endian).
+   */
+  quantizeRow(kind: ActivationQuant, x: Float32Array): Uint8Array;
   /**
    * y[t, o] = sum_k dequant(w)[o, k] x[t, k]; returns [nTokens, yStride] (padding columns NaN).
    * A pool of `threads` threads is made for the call.
@@ -77,9 +95,10 @@ export interface ProbeExports {
   /** Peak FMA throughput (GFLOP/s) of the best variant with `threads` threads. */
   fmaPeak(threads: number): number;
   /**
-   * Best wall time (s) of `reps` matmul calls (best variant) after one warm-up call. `bytes` holds
-   * `copies` (default 1) consecutive [nOut, nIn] matrices; call r uses copy r % copies (a set
-   * larger than the last-level cache makes each call stream its weights from memory).
+   * Best wall time (s) of `reps` matmul calls (best variant, `numerics`, default `exact`) after
+   * one warm-up call. `bytes` holds `copies` (default 1) consecutive [nOut, nIn] matrices; call r
+   * uses copy r % copies (a set larger than the last-level cache makes each call stream its
+   * weights from memory).
    */
   matmulSeconds(
     typeId: number,
@@ -90,6 +109,7 @@ export interface ProbeExports {
     threads: number,
     reps: number,
     copies?: number,
+    numerics?: Numerics,
   ): number;
 }
 

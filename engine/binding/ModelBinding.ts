@@ -33,6 +33,8 @@ export interface NativeModelInfo {
   /** Stable fingerprint of the model file (hex), used to key saved memories. */
   fingerprint: string;
   threads: number;
+  /** The numerics the weight matmuls use (see {@link NativeModelLoadOptions.numerics}). */
+  numerics: 'exact' | 'fast';
 }
 
 export interface NativeModelLoadOptions {
@@ -43,6 +45,16 @@ export interface NativeModelLoadOptions {
    * call (1) comes before the promise resolves; nothing after a rejection. Exceptions it throws are ignored.
    */
   onProgress?: (fraction: number) => void;
+  /**
+   * Numerics of the weight matmuls. `fast` (default): for quantized weights the activations are
+   * quantized to 8 bits per matmul input row (Q8_0 / Q8_1 / Q8_K, like llama.cpp) and multiplied
+   * with integer dot products — several times faster, with llama.cpp-sized differences (about
+   * 0.1-0.4 in the logits of the synthetic models) from exact math. `exact`: weights are
+   * dequantized exactly and multiplied with float32 activations (within ~2e-5 of a float64
+   * reference). F32/F16/BF16 weights always compute exactly. Results are bitwise independent of
+   * threads and batching in both modes.
+   */
+  numerics?: 'exact' | 'fast';
 }
 
 /**

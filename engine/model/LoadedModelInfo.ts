@@ -39,6 +39,8 @@ export interface LoadedModelInfo {
   tokenizer: { kind: Tokenizer['kind']; bos: number | null; eos: number | null; addBos: boolean };
   /** Compute threads of the model. */
   threads: number;
+  /** Numerics of the weight matmuls ('fast': 8-bit activations for quantized weights; 'exact'). */
+  numerics: 'exact' | 'fast';
 }
 
 /** Combines the native info, the file summary and the tokenizer into a {@link LoadedModelInfo}. */
@@ -67,5 +69,6 @@ export function loadedModelInfo(native: NativeModelInfo, file: GgufFileInfo, tok
     hasChatTemplate: d.hasChatTemplate,
     tokenizer: { kind: tokenizer.kind, bos: tokenizer.bos, eos: tokenizer.eos, addBos: tokenizer.addBos },
     threads: native.threads,
+    numerics: native.numerics,
   };
 }

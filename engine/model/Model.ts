@@ -27,6 +27,11 @@ export type EngineBinding = ModelBinding & Pick<GgufBinding, 'ggufRead'>;
 export interface ModelLoadOptions {
   /** Compute threads [the number of physical cores]. */
   threads?: number;
+  /**
+   * Numerics of the weight matmuls ['fast']: 8-bit activations and integer dot products for
+   * quantized weights (like llama.cpp), or 'exact' (see NativeModelLoadOptions.numerics).
+   */
+  numerics?: 'exact' | 'fast';
   /** Cancels the load; the promise then rejects with the signal's reason and nothing stays allocated. */
   signal?: AbortSignal;
   /** Called with 0..1 while the weights are validated and paged in: increasing, the last call is 1. */
@@ -94,13 +99,16 @@ export class Model implements SessionOwner {
    * Loads a GGUF model. Throws the signal's reason if it is already aborted or fires during the
    * load (a half-loaded model is freed).
    * @throws EngineError FILE_*, GGUF_*, UNSUPPORTED_*, MISSING_TENSOR, BAD_TENSOR_SHAPE,
-   *   BAD_METADATA, TOKENIZER_ERROR, INVALID_ARGUMENT (threads), NATIVE_UNAVAILABLE
+   *   BAD_METADATA, TOKENIZER_ERROR, INVALID_ARGUMENT (threads, numerics), NATIVE_UNAVAILABLE
    */
   static async load(path: string, options: ModelLoadOptions = {}): Promise<Model> {
-    const { threads, signal, onProgress } = options;
+    const { threads, numerics, signal, onProgress } = options;
     throwIfAborted(signal);
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
       throw new EngineError('INVALID_ARGUMENT', `threads must be an integer >= 1 (got ${String(threads)})`);
+    }
+    if (numerics !== undefined && numerics !== 'exact' && numerics !== 'fast') {
+      throw new EngineError('INVALID_ARGUMENT', `numerics must be 'exact' or 'fast' (got ${String(numerics)})`);
     }
     const binding = options.binding ?? defaultBinding();
     const file = await wrapNativeAsync(binding.ggufRead(path, {}));
@@ -111,7 +119,7 @@ export class Model implements SessionOwner {
     const unlink = linkAbort(signal, () => abort.abort());
     let native: NativeModel | undefined;
     try {
-      native = await wrapNativeAsync(binding.modelLoad(path, { threads, onProgress: progress.report }, abort));
+      native = await wrapNativeAsync(binding.modelLoad(path, { threads, numerics, onProgress: progress.report }, abort));
       throwIfAborted(signal);
       progress.rethrow();
       const model = new Model(native, binding, tokenizer, loadedModelInfo(wrapNative(() => native!.info()), file, tokenizer));

@@ -1,6 +1,6 @@
 // addon-kernels.cpp — test-only exports of the CPU kernels under binding._testing.kernels:
-// reference and fast dequantization, vec_dot and matmul per variant, get_row, fp16
-// conversions. Every input is copied into owned buffers first.
+// reference and fast dequantization, vec_dot and matmul per variant and numerics, the 8-bit
+// activation quantizers, get_row, fp16 conversions. Every input is copied into owned buffers first.
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -10,6 +10,7 @@
 #include "cpu/ifl-fp16.h"
 #include "cpu/ifl-kernels.h"
 #include "cpu/ifl-matmul.h"
+#include "cpu/ifl-qact.h"
 #include "cpu/ifl-quants.h"
 #include "ifl-threadpool.h"
 
@@ -36,6 +37,15 @@ ifl::kernel_variant variant_arg(const Napi::CallbackInfo & info, size_t i) {
     if (v == "avx512") return ifl::kernel_variant::avx512;
     if (v == "avx512-emu") return ifl::kernel_variant::avx512_emulated;
     throw make_type_error(info.Env(), "variant must be 'ref', 'avx2', 'avx512' or 'avx512-emu'");
+}
+
+// 'exact' (also when absent) or 'fast'.
+ifl::numerics numerics_value(Napi::Env env, const Napi::Value & v) {
+    if (v.IsUndefined()) return ifl::numerics::exact;
+    const std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+    if (s == "exact") return ifl::numerics::exact;
+    if (s == "fast") return ifl::numerics::fast;
+    throw make_type_error(env, "numerics must be 'exact' or 'fast'");
 }
 
 Napi::Value variants(const Napi::CallbackInfo & info) {
@@ -77,7 +87,8 @@ Napi::Value vec_dot(const Napi::CallbackInfo & info) {
         std::vector<uint8_t> bytes;
         weight_arg(info, 1, (int64_t)x.size(), 1, bytes);
         const auto t = (ifl::ggml_type)arg_int(info, 1, "typeId");
-        return Napi::Number::New(info.Env(), ifl::vec_dot_variant(v, t, (int64_t)x.size(), bytes.data(), x.data()));
+        const ifl::numerics num = numerics_value(info.Env(), info.Length() > 4 ? info[4] : info.Env().Undefined());
+        return Napi::Number::New(info.Env(), ifl::vec_dot_variant(v, t, (int64_t)x.size(), bytes.data(), x.data(), num));
     });
 }
 
@@ -89,9 +100,11 @@ Napi::Value matmul(const Napi::CallbackInfo & info) {
         const int64_t n_tokens = arg_int(info, 6, "nTokens"), threads = arg_int(info, 7, "threads");
         if (n_out < 0 || n_tokens < 0 || threads < 1 || threads > 256) throw make_type_error(info.Env(), "bad nOut, nTokens or threads");
         int64_t xs = n_in, ys = n_out;
+        ifl::numerics num = ifl::numerics::exact;
         if (info.Length() > 8 && info[8].IsObject()) {
             xs = (int64_t)opt_number(info[8].As<Napi::Object>(), "xStride", (double)n_in);
             ys = (int64_t)opt_number(info[8].As<Napi::Object>(), "yStride", (double)n_out);
+            num = numerics_value(info.Env(), info[8].As<Napi::Object>().Get("numerics"));
         }
         std::vector<uint8_t> bytes;
         const ifl::ggml_type_traits & tr = weight_arg(info, 1, n_in, n_out, bytes);
@@ -101,8 +114,26 @@ Napi::Value matmul(const Napi::CallbackInfo & info) {
         const ifl::weight_view w{(ifl::ggml_type)arg_int(info, 1, "typeId"), bytes.data(), n_in, n_out, ifl::ggml_row_size(tr, n_in)};
         std::vector<float> y((size_t)(n_tokens * ys), std::nanf(""));  // padding stays NaN
         ifl::thread_pool pool((int)threads);
-        ifl::matmul_variant(v, w, x.data(), n_tokens, y.data(), pool, xs, ys);
+        ifl::matmul_variant(v, w, x.data(), n_tokens, y.data(), pool, num, xs, ys);
         return make_f32(info.Env(), y);
+    });
+}
+
+// quantizeRow(kind, x): llama.cpp's Q8_0 / Q8_1 / Q8_K blocks of x (x.length a multiple of the
+// block size), as bytes in the ggml block layouts.
+Napi::Value quantize_row(const Napi::CallbackInfo & info) {
+    return guard(info.Env(), [&]() -> Napi::Value {
+        const std::string kind = arg_string(info, 0, "kind");
+        const std::vector<float> x = arg_f32(info, 1, "x");
+        const int64_t n = (int64_t)x.size(), block = kind == "q8_K" ? ifl::QK_K : 32;
+        if (kind != "q8_0" && kind != "q8_1" && kind != "q8_K") throw make_type_error(info.Env(), "kind must be 'q8_0', 'q8_1' or 'q8_K'");
+        if (n % block != 0) throw make_type_error(info.Env(), "x.length must be a multiple of the block size");
+        const size_t bsize = kind == "q8_0" ? sizeof(ifl::block_q8_0) : kind == "q8_1" ? sizeof(ifl::block_q8_1) : sizeof(ifl::block_q8_k);
+        std::vector<uint8_t> out((size_t)(n / block) * bsize);
+        if (kind == "q8_0") ifl::quantize_row_q8_0(x.data(), reinterpret_cast<ifl::block_q8_0 *>(out.data()), n);
+        else if (kind == "q8_1") ifl::quantize_row_q8_1(x.data(), reinterpret_cast<ifl::block_q8_1 *>(out.data()), n);
+        else ifl::quantize_row_q8_k(x.data(), reinterpret_cast<ifl::block_q8_k *>(out.data()), n);
+        return make_u8(info.Env(), out);
     });
 }
 
@@ -155,6 +186,7 @@ void register_kernels(Napi::Env env, Napi::Object exports) {
     k.Set("vecDot", Napi::Function::New(env, vec_dot, "vecDot"));
     k.Set("matmul", Napi::Function::New(env, matmul, "matmul"));
     k.Set("getRow", Napi::Function::New(env, get_row, "getRow"));
+    k.Set("quantizeRow", Napi::Function::New(env, quantize_row, "quantizeRow"));
     k.Set("f16ToF32", Napi::Function::New(env, f16_to_f32, "f16ToF32"));
     k.Set("f32ToF16", Napi::Function::New(env, f32_to_f16, "f32ToF16"));
     testing_object(env, exports).Set("kernels", k);

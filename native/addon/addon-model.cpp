@@ -92,6 +92,7 @@ Napi::Value model_wrap::get_info(const Napi::CallbackInfo & info) {
     o.Set("tensorTypes", types);
     o.Set("fingerprint", m.fingerprint());
     o.Set("threads", ms.pool->n_threads());
+    o.Set("numerics", m.weight_numerics() == ifl::numerics::fast ? "fast" : "exact");
     return o;
 }
 
@@ -122,9 +123,9 @@ using progress_tsfn = Napi::TypedThreadSafeFunction<progress_state, float, progr
 
 class load_worker : public Napi::AsyncWorker {
 public:
-    load_worker(Napi::Env env, model_area * area, std::string path, int threads, std::shared_ptr<abort_flag> abort)
+    load_worker(Napi::Env env, model_area * area, std::string path, int threads, ifl::numerics num, std::shared_ptr<abort_flag> abort)
         : Napi::AsyncWorker(env, "modelLoad"), deferred_(Napi::Promise::Deferred::New(env)), area_(area),
-          path_(std::move(path)), threads_(threads), abort_(std::move(abort)) {}
+          path_(std::move(path)), threads_(threads), num_(num), abort_(std::move(abort)) {}
 
     Napi::Promise promise() const { return deferred_.Promise(); }
 
@@ -140,6 +141,7 @@ public:
             [this] {
                 ifl::model_load_params p;
                 p.cancel = abort_ ? &abort_->aborted : nullptr;
+                p.num = num_;
                 if (progress_) {
                     p.on_progress = [this](float v) {
                         float * payload = new float(v);
@@ -193,6 +195,7 @@ private:
     model_area *                 area_;
     std::string                  path_;
     int                          threads_;
+    ifl::numerics                num_;
     std::shared_ptr<abort_flag>  abort_;
     std::shared_ptr<model_state> state_;
     progress_state *             progress_ = nullptr;
@@ -241,12 +244,16 @@ Napi::Value model_load(const Napi::CallbackInfo & info) {
         return guard(env, [&]() -> Napi::Value {
             const std::string path = arg_string(info, 0, "path");
             int threads = ifl::cpu_physical_cores();
+            ifl::numerics num = ifl::numerics::fast;
             Napi::Function on_progress;
             if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull()) {
                 const Napi::Object o = arg_object(info, 1, "options");
                 const double t = opt_number(o, "threads", (double)threads);
                 if (t != (double)(int)t || t < 1 || t > 512) throw make_type_error(env, "option threads must be an integer in [1, 512]");
                 threads = (int)t;
+                const std::string nums = opt_string(o, "numerics", "fast");
+                if (nums != "fast" && nums != "exact") throw make_type_error(env, "option numerics must be 'exact' or 'fast'");
+                num = nums == "fast" ? ifl::numerics::fast : ifl::numerics::exact;
                 const Napi::Value p = o.Get("onProgress");
                 if (!p.IsUndefined() && !p.IsNull()) {
                     if (!p.IsFunction()) throw make_type_error(env, "option onProgress must be a function");
@@ -254,7 +261,7 @@ Napi::Value model_load(const Napi::CallbackInfo & info) {
                 }
             }
             std::shared_ptr<abort_flag> abort = abort_arg(info, 2);
-            auto * w = new load_worker(env, area, path, threads, std::move(abort));
+            auto * w = new load_worker(env, area, path, threads, num, std::move(abort));
             if (!on_progress.IsEmpty()) w->set_progress(env, on_progress);
             Napi::Promise promise = w->promise();
             w->Queue();

@@ -36,8 +36,9 @@ Napi::Value fma_peak(const Napi::CallbackInfo & info) {
     });
 }
 
-// matmulSeconds(typeId, bytes, nIn, nOut, nTokens, threads, reps, copies = 1): best wall time of
-// `reps` calls of ifl::matmul (best variant, activations 0.5) after one warm-up call. `bytes`
+// matmulSeconds(typeId, bytes, nIn, nOut, nTokens, threads, reps, copies = 1, numerics = 'exact'):
+// best wall time of `reps` calls of ifl::matmul (best variant, activations varying in [-1, 1],
+// the given numerics) after one warm-up call. `bytes`
 // holds `copies` consecutive weight matrices and call r uses copy r % copies, so that a set of
 // copies larger than the last-level cache makes every call stream its weights from memory.
 Napi::Value matmul_seconds(const Napi::CallbackInfo & info) {
@@ -49,18 +50,22 @@ Napi::Value matmul_seconds(const Napi::CallbackInfo & info) {
         const int64_t n_in = arg_int(info, 2, "nIn"), n_out = arg_int(info, 3, "nOut"), n_tokens = arg_int(info, 4, "nTokens");
         const int64_t reps = arg_int(info, 6, "reps");
         const int64_t copies = info.Length() > 7 && !info[7].IsUndefined() ? arg_int(info, 7, "copies") : 1;
+        const std::string nums = info.Length() > 8 && !info[8].IsUndefined() ? arg_string(info, 8, "numerics") : "exact";
+        if (nums != "exact" && nums != "fast") throw make_type_error(info.Env(), "numerics must be 'exact' or 'fast'");
+        const ifl::numerics num = nums == "fast" ? ifl::numerics::fast : ifl::numerics::exact;
         if (n_in <= 0 || n_out <= 0 || n_tokens <= 0 || reps < 1 || copies < 1 || n_in % tr->block_size != 0 ||
             bytes.size() < ifl::ggml_row_size(*tr, n_in) * (size_t)n_out * (size_t)copies)
             throw make_type_error(info.Env(), "bad shape, reps, copies or bytes");
         ifl::thread_pool pool(threads_arg(info, 5));
         const size_t matrix_bytes = ifl::ggml_row_size(*tr, n_in) * (size_t)n_out;
         ifl::weight_view w{(ifl::ggml_type)id, bytes.data(), n_in, n_out, ifl::ggml_row_size(*tr, n_in)};
-        std::vector<float> x((size_t)(n_in * n_tokens), 0.5f), y((size_t)(n_out * n_tokens));
+        std::vector<float> x((size_t)(n_in * n_tokens)), y((size_t)(n_out * n_tokens));
+        for (size_t i = 0; i < x.size(); ++i) x[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
         double best = 1e30;
         for (int64_t r = 0; r <= reps; ++r) {
             w.data = bytes.data() + (size_t)(r % copies) * matrix_bytes;
             const auto t0 = std::chrono::steady_clock::now();
-            ifl::matmul(w, x.data(), n_tokens, y.data(), pool);
+            ifl::matmul(w, x.data(), n_tokens, y.data(), pool, num);
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             if (r > 0 && s < best) best = s;
         }

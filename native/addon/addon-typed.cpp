@@ -42,6 +42,7 @@ std::vector<uint16_t> arg_u16(const Napi::CallbackInfo & info, size_t i, const c
 
 Napi::Float32Array make_f32(Napi::Env env, const std::vector<float> & v) { return make_typed<Napi::Float32Array>(env, v); }
 Napi::Uint16Array make_u16(Napi::Env env, const std::vector<uint16_t> & v) { return make_typed<Napi::Uint16Array>(env, v); }
+Napi::Uint8Array make_u8(Napi::Env env, const std::vector<uint8_t> & v) { return make_typed<Napi::Uint8Array>(env, v); }
 
 
 } // namespace ifl_addon

@@ -16,5 +16,6 @@ std::vector<uint16_t> arg_u16(const Napi::CallbackInfo & info, size_t i, const c
 
 Napi::Float32Array make_f32(Napi::Env env, const std::vector<float> & v);
 Napi::Uint16Array  make_u16(Napi::Env env, const std::vector<uint16_t> & v);
+Napi::Uint8Array   make_u8(Napi::Env env, const std::vector<uint8_t> & v);
 
 } // namespace ifl_addon

@@ -91,12 +91,12 @@ void context::ffn(const layer_weights & L, int64_t n, thread_pool & pool, const 
     for (int64_t b0 = 0; b0 < n; b0 += k_ffn_batch) {
         if (b0 > 0 && cancelled(cancel)) throw_error(status::cancelled, "eval cancelled inside the FFN");
         const int64_t nb = std::min(k_ffn_batch, n - b0);
-        matmul(L.ffn_gate, h_.data() + b0 * E, nb, gate_.data(), pool);
-        matmul(L.ffn_up, h_.data() + b0 * E, nb, up_.data(), pool);
+        matmul(L.ffn_gate, h_.data() + b0 * E, nb, gate_.data(), pool, model_.weight_numerics());
+        matmul(L.ffn_up, h_.data() + b0 * E, nb, up_.data(), pool, model_.weight_numerics());
         for_rows(pool, nb, F, [&](int64_t t0, int64_t t1) {
             silu_mul(gate_.data() + t0 * F, up_.data() + t0 * F, (t1 - t0) * F, gate_.data() + t0 * F);
         });
-        matmul(L.ffn_down, gate_.data(), nb, y_.data() + b0 * E, pool);
+        matmul(L.ffn_down, gate_.data(), nb, y_.data() + b0 * E, pool, model_.weight_numerics());
     }
 }
 
@@ -112,9 +112,9 @@ void context::layer(int il, int64_t n, thread_pool & pool, const eval_request & 
     float * h = h_.data();
     norm_rows(pool, x, L.attn_norm.data(), n, E, hp.rms_eps, h);
     emit("attn_norm", h, E);
-    matmul(L.wq, h, n, q_.data(), pool);
-    matmul(L.wk, h, n, k_.data(), pool);
-    matmul(L.wv, h, n, v_.data(), pool);
+    matmul(L.wq, h, n, q_.data(), pool, model_.weight_numerics());
+    matmul(L.wk, h, n, k_.data(), pool, model_.weight_numerics());
+    matmul(L.wv, h, n, v_.data(), pool, model_.weight_numerics());
     add_bias_rows(pool, q_.data(), L.bq, n);
     add_bias_rows(pool, k_.data(), L.bk, n);
     add_bias_rows(pool, v_.data(), L.bv, n);
@@ -130,7 +130,7 @@ void context::layer(int il, int64_t n, thread_pool & pool, const eval_request & 
     mem_->attend(il, q_.data(), k_.data(), v_.data(), att_.data(), pool);
     emit("kqv_out", att_.data(), QD);
     if (cancelled(req.cancel)) throw_error(status::cancelled, "eval cancelled in layer %d", il);
-    matmul(L.wo, att_.data(), n, y_.data(), pool);
+    matmul(L.wo, att_.data(), n, y_.data(), pool, model_.weight_numerics());
     add_bias_rows(pool, y_.data(), L.bo, n);
     emit("attn_out", y_.data(), E);
     for_rows(pool, n, E, [&](int64_t t0, int64_t t1) { add_inplace(x + t0 * E, y_.data() + t0 * E, (t1 - t0) * E); });
@@ -150,7 +150,7 @@ void context::output(const eval_request & req, thread_pool & pool) {
     for (int64_t i = 0; i < req.n_rows; ++i)
         rms_norm(x_.data() + req.rows[i] * E, model_.output_norm().data(), E, hp.rms_eps, out_h_.data() + i * E);
     if (req.on_tensor) (*req.on_tensor)("result_norm", -1, out_h_.data(), {req.n_rows, E});
-    matmul(model_.output(), out_h_.data(), req.n_rows, req.logits, pool);
+    matmul(model_.output(), out_h_.data(), req.n_rows, req.logits, pool, model_.weight_numerics());
     if (req.on_tensor) (*req.on_tensor)("result_output", -1, req.logits, {req.n_rows, hp.n_vocab});
 }
 

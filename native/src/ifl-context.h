@@ -5,7 +5,8 @@
 //   qwen3: per-head rms_norm(q) * q_norm, rms_norm(k) * k_norm;
 //   a = memory.attend(q, k, v) (RoPE, KV storage and softmax attention live in the memory);
 //   x += a Wo^T (+bo); h = rms_norm(x) * ffn_norm; x += (silu(h Wg^T) * (h Wu^T)) Wd^T.
-// Then logits = rms_norm(x[r]) * output_norm Wout^T, only for the requested rows r.
+// Then logits = rms_norm(x[r]) * output_norm Wout^T, only for the requested rows r. Every weight
+// matmul uses the model's numerics (model::weight_numerics: exact or fast).
 //
 // The whole call goes through each layer as one batch (matrix x matrix); the FFN runs in
 // sub-batches of k_ffn_batch tokens so that its [tokens, n_ff] scratch stays bounded for long

@@ -165,6 +165,7 @@ std::unique_ptr<model> model::load(const std::string & path, const model_load_pa
     m->file_ = gguf_file::open(path);
     const arch_traits & a = arch_from_file(*m->file_);
     m->hp_ = hparams_from_file(*m->file_, a);
+    m->numerics_ = params.num;
     m->load_weights();
     for (const gguf_tensor_info & t : m->file_->tensors()) m->type_counts_[t.traits->name]++;
     m->fingerprint_ = model_fingerprint(*m->file_);

@@ -50,6 +50,9 @@ struct model_load_params {
     const std::atomic<bool> * cancel = nullptr;
     // Read every page of the tensor data once so that the first eval does not pay the page faults.
     bool touch_pages = true;
+    // Numerics of every weight matmul of the forward pass (cpu/ifl-kernels.h): fast quantizes the
+    // activations to 8 bits for quantized weights (like llama.cpp); F32/F16/BF16 weights are exact.
+    numerics num = numerics::fast;
 };
 
 class model {
@@ -69,6 +72,7 @@ public:
     uint64_t                           weight_bytes() const { return weight_bytes_; }
     const std::map<std::string, int> & tensor_type_counts() const { return type_counts_; }
     const std::string &                fingerprint() const { return fingerprint_; }
+    numerics                           weight_numerics() const { return numerics_; }
 
 private:
     model() = default;
@@ -83,6 +87,7 @@ private:
     uint64_t                   weight_bytes_ = 0;
     std::map<std::string, int> type_counts_;   // GGML type name -> tensors of that type in the file
     std::string                fingerprint_;
+    numerics                   numerics_ = numerics::fast;
 };
 
 // The fingerprint described above (exposed for tests).

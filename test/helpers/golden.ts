@@ -69,7 +69,10 @@ export async function greedy(session: NativeSession, first: number, n: number): 
   return out;
 }
 
-/** Loads a model with 2 threads (the machine has 2 cores; results do not depend on it). */
-export function loadModel(path: string): Promise<NativeModel> {
-  return modelApi().modelLoad(path, { threads: 2 });
+/**
+ * Loads a model with 2 threads (the machine has 2 cores; results do not depend on it) and the
+ * given numerics (default: the engine's default, `fast`).
+ */
+export function loadModel(path: string, numerics?: 'exact' | 'fast'): Promise<NativeModel> {
+  return modelApi().modelLoad(path, { threads: 2, numerics });
 }

@@ -29,7 +29,8 @@ const TOKENS = [3, 17, 5, 5, 30, 1, 22, 9, 14, 2, 38, 7];
 /** Max |engine - reference| over all positions, and the largest |reference logit|. */
 async function compare(spec: TinyModelSpec): Promise<{ diff: number; scale: number }> {
   const m = buildTinyModel(spec);
-  const model = await modelApi().modelLoad(writeModel(m), { threads: 2 });
+  // Exact numerics: compared with a float64 forward pass on exactly dequantized weights.
+  const model = await modelApi().modelLoad(writeModel(m), { threads: 2, numerics: 'exact' });
   const s = model.createSession({ attention: 'full' });
   const r = await s.eval(Int32Array.from(TOKENS), { logits: 'all' });
   const want = referenceForward(m, TOKENS);
@@ -78,7 +79,7 @@ describe('forward pass vs float64 reference on crafted models', () => {
     const m = buildTinyModel({ arch: 'qwen2', nVocab: 40 });
     const path = writeModel(m);
     const run = async (threads: number, splits: number[]): Promise<Float32Array> => {
-      const model = await modelApi().modelLoad(path, { threads });
+      const model = await modelApi().modelLoad(path, { threads, numerics: 'exact' });
       const s = model.createSession({ attention: 'full' });
       const rows: Float32Array[] = [];
       let at = 0;

@@ -38,7 +38,9 @@ describe.each(files)('synthetic golden: %s', (file) => {
   const isF32 = file.includes('.f32.');
   let model: NativeModel;
   beforeAll(async () => {
-    model = await loadModel(sharedPath('models', 'synthetic', golden.model.file));
+    // Exact numerics: this test compares with the float64 reference (fast numerics are checked
+    // against llama.cpp's own rows in golden-synthetic-fast.test.ts).
+    model = await loadModel(sharedPath('models', 'synthetic', golden.model.file), 'exact');
   });
   afterAll(() => model.dispose());
 

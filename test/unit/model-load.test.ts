@@ -58,6 +58,16 @@ describe('Model.load', () => {
     await expect(Model.load('/nope.gguf', { binding })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     await expect(Model.load('/nope.gguf', { binding })).rejects.toBeInstanceOf(EngineError);
     await expect(Model.load(FAKE_PATH, { binding, threads: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/threads/) });
+    await expect(Model.load(FAKE_PATH, { binding, numerics: 'fastest' as 'fast' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/numerics/) });
+  });
+
+  it('passes the numerics to the native load and reports them (default fast)', async () => {
+    const byDefault = await Model.load(FAKE_PATH, { binding: new FakeBinding() });
+    expect(byDefault.info.numerics).toBe('fast');
+    await byDefault.dispose();
+    const exact = await Model.load(FAKE_PATH, { binding: new FakeBinding(), numerics: 'exact' });
+    expect(exact.info.numerics).toBe('exact');
+    await exact.dispose();
   });
 
   it('describes the model as plain data and renders chats with the fallback template', async () => {

@@ -1,5 +1,5 @@
-// ifl-kernels.cpp — variant selection, the scalar `ref` variant, vec_dot and the fast row
-// dequantizer dispatch, and the per-thread scratch used by the SIMD variants.
+// ifl-kernels.cpp — variant selection, the scalar `ref` variant, vec_dot (exact, or fast via
+// ifl-qmatmul.cpp) and the fast row dequantizer dispatch, and the per-thread scratch used by the SIMD variants.
 #include "ifl-kernels.h"
 
 #include <cmath>
@@ -9,6 +9,7 @@
 #include "ifl-cpu-features.h"
 #include "ifl-error.h"
 #include "ifl-kernels-variants.h"
+#include "ifl-qdot.h"
 #include "ifl-quants.h"
 
 namespace ifl {
@@ -113,6 +114,14 @@ float vec_dot_variant(kernel_variant v, ggml_type t, int64_t n, const void * w_r
     const matmul_job job{t, static_cast<const uint8_t *>(w_row), ggml_row_size(tr, n), n, x, n, 1, &y, 1};
     kernels_matmul_rows(v, job, 0, 1);
     return y;
+}
+
+float vec_dot_variant(kernel_variant v, ggml_type t, int64_t n, const void * w_row, const float * x, numerics num) {
+    if (num == numerics::exact || !qdot_type_has_fast(t)) return vec_dot_variant(v, t, n, w_row, x);
+    check_row(t, n, "vec_dot");
+    if (!kernels_variant_available(v))
+        throw_error(status::invalid_argument, "vec_dot: kernel variant %s is not available on this CPU", kernel_variant_name(v));
+    return qvec_dot(v, t, n, w_row, x);
 }
 
 float vec_dot(ggml_type t, int64_t n, const void * w_row, const float * x) {

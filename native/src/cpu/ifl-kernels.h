@@ -1,7 +1,7 @@
 // ifl-kernels.h — kernel variants (ref / AVX2 / AVX-512), the weight-row dot product used by
 // decode, and the fast row dequantizer.
 //
-// Numerics: weights are dequantized exactly (the float32 values of dequantize_row_ref) and
+// Exact numerics: weights are dequantized exactly (the float32 values of dequantize_row_ref) and
 // multiplied with float32 activations; activations are never quantized. A SIMD variant with L
 // lanes (AVX2: 8, AVX-512: 16) accumulates w[k]*x[k] with one FMA per element into lane k % L,
 // in increasing k, starting from +0, then sums the lanes with a fixed tree
@@ -15,6 +15,11 @@
 #include "ifl-ggml-types.h"
 
 namespace ifl {
+
+// Numerics of a weight dot product / matmul. exact: as described above. fast: quantized
+// weights (Q4_0 ... Q6_K) multiply 8-bit quantized activations with integer dot products, like
+// llama.cpp (definition in ifl-qdot.h); F32/F16/BF16 weights always use exact.
+enum class numerics { exact, fast };
 
 // avx512_emulated: the avx512 variant's exact arithmetic run with AVX2 (slow; for tests, so
 // that the 16-lane code is checked on any CPU and equals avx512 bit for bit where both run).
@@ -32,6 +37,8 @@ int            kernel_variant_lanes(kernel_variant v);
 // ifl::error(invalid_argument) for an unsupported type, a bad n or an unavailable variant.
 float vec_dot(ggml_type t, int64_t n, const void * w_row, const float * x);
 float vec_dot_variant(kernel_variant v, ggml_type t, int64_t n, const void * w_row, const float * x);
+// The same with a choice of numerics (fast: the activations x are quantized for the type first).
+float vec_dot_variant(kernel_variant v, ggml_type t, int64_t n, const void * w_row, const float * x, numerics num);
 
 // Same float32 values as dequantize_row_ref, vectorised (best variant).
 void dequantize_row(ggml_type t, const void * src, float * dst, int64_t n);

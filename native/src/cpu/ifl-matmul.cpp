@@ -1,11 +1,13 @@
 // ifl-matmul.cpp — matmul argument checks, the split of output rows over the thread pool, the
-// `ref` variant (dequantize each row, sequential FMA dot per token) and get_row.
+// `ref` variant (dequantize each row, sequential FMA dot per token), the numerics dispatch (fast:
+// ifl-qmatmul.cpp) and get_row.
 #include "ifl-matmul.h"
 
 #include <cmath>
 
 #include "ifl-error.h"
 #include "ifl-kernels-variants.h"
+#include "ifl-qdot.h"
 #include "ifl-quants.h"
 #include "ifl-threadpool.h"
 
@@ -52,10 +54,9 @@ void run_rows(const matmul_task & task, int64_t o0, int64_t o1) {
     else kernels_matmul_rows(task.variant, task.job, o0, o1);
 }
 
-} // namespace
-
-void matmul_variant(kernel_variant v, const weight_view & w, const float * x, int64_t n_tokens, float * y,
-                    thread_pool & pool, int64_t x_stride, int64_t y_stride) {
+// Validates a matmul call and resolves default strides; false when there is nothing to compute.
+bool check_call(kernel_variant v, const weight_view & w, const float * x, int64_t n_tokens, const float * y,
+                int64_t & x_stride, int64_t & y_stride) {
     check_weight(w, "matmul");
     if (!kernels_variant_available(v))
         throw_error(status::invalid_argument, "matmul: kernel variant %s is not available on this CPU", kernel_variant_name(v));
@@ -64,16 +65,36 @@ void matmul_variant(kernel_variant v, const weight_view & w, const float * x, in
     if (n_tokens < 0 || x_stride < w.n_in || y_stride < w.n_out)
         throw_error(status::invalid_argument, "matmul: bad sizes (n_tokens %lld, x_stride %lld, y_stride %lld)",
                     (long long)n_tokens, (long long)x_stride, (long long)y_stride);
-    if (n_tokens == 0 || w.n_out == 0) return;
+    if (n_tokens == 0 || w.n_out == 0) return false;
     if (!x || !y) throw_error(status::invalid_argument, "matmul: null input or output");
+    return true;
+}
+
+} // namespace
+
+void matmul_variant(kernel_variant v, const weight_view & w, const float * x, int64_t n_tokens, float * y,
+                    thread_pool & pool, int64_t x_stride, int64_t y_stride) {
+    if (!check_call(v, w, x, n_tokens, y, x_stride, y_stride)) return;
     const matmul_task task{v, matmul_job{w.type, static_cast<const uint8_t *>(w.data), w.row_bytes, w.n_in,
                                          x, x_stride, n_tokens, y, y_stride}};
     pool.parallel_for(w.n_out, k_row_grain, [&task](int64_t o0, int64_t o1) { run_rows(task, o0, o1); });
 }
 
+void matmul_variant(kernel_variant v, const weight_view & w, const float * x, int64_t n_tokens, float * y,
+                    thread_pool & pool, numerics num, int64_t x_stride, int64_t y_stride) {
+    if (num == numerics::exact || !qdot_type_has_fast(w.type)) return matmul_variant(v, w, x, n_tokens, y, pool, x_stride, y_stride);
+    if (!check_call(v, w, x, n_tokens, y, x_stride, y_stride)) return;
+    qmatmul(v, w, x, n_tokens, y, pool, x_stride, y_stride);
+}
+
 void matmul(const weight_view & w, const float * x, int64_t n_tokens, float * y, thread_pool & pool,
             int64_t x_stride, int64_t y_stride) {
     matmul_variant(kernels_best_variant(), w, x, n_tokens, y, pool, x_stride, y_stride);
+}
+
+void matmul(const weight_view & w, const float * x, int64_t n_tokens, float * y, thread_pool & pool, numerics num,
+            int64_t x_stride, int64_t y_stride) {
+    matmul_variant(kernels_best_variant(), w, x, n_tokens, y, pool, num, x_stride, y_stride);
 }
 
 void get_row(const weight_view & w, int64_t row, float * dst) {

@@ -31,6 +31,14 @@ void matmul(const weight_view & w, const float * x, int64_t n_tokens, float * y,
             int64_t x_stride = 0, int64_t y_stride = 0);
 void matmul_variant(kernel_variant v, const weight_view & w, const float * x, int64_t n_tokens, float * y,
                     thread_pool & pool, int64_t x_stride = 0, int64_t y_stride = 0);
+// The same with a choice of numerics: numerics::fast quantizes each row of x once per call for
+// the weight type (Q8_0 / Q8_1 / Q8_K) and runs the integer kernels of ifl-qdot.h, also
+// bitwise independent of n_tokens, token batching and thread count; exact (and any
+// F32/F16/BF16 weight) is the call above.
+void matmul(const weight_view & w, const float * x, int64_t n_tokens, float * y, thread_pool & pool, numerics num,
+            int64_t x_stride = 0, int64_t y_stride = 0);
+void matmul_variant(kernel_variant v, const weight_view & w, const float * x, int64_t n_tokens, float * y,
+                    thread_pool & pool, numerics num, int64_t x_stride = 0, int64_t y_stride = 0);
 
 // One row of an embedding table (any supported type) -> f32: dst[0..n_in), exact.
 void get_row(const weight_view & w, int64_t row, float * dst);
