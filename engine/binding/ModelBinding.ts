@@ -125,6 +125,13 @@ export interface NativeRetrievalTrace {
   selected: Int32Array;
   /** Scores of the selected blocks (NaN where unscored), aligned with `selected`. */
   scores: Float32Array;
+  /** Initial tokens attended in the global branch: positions [0, initLen). */
+  initLen: Float64Array;
+  /**
+   * Remainder tail attended in the global branch: the tailLen positions ending at
+   * qStart + qLen - nLocal (tokens out of the window of the chunk's last query, not yet in a block).
+   */
+  tailLen: Float64Array;
 }
 
 export interface NativeEvalOptions {
@@ -203,9 +210,10 @@ export interface NativeSession {
   clear(): void;
   /**
    * Sizes: bytesResident = held in process memory, bytesMapped = block data read from mapped files.
+   * nBlocks and initLen (initial tokens held) are 0 for full attention.
    * Throws BUSY while an eval (or save / verify) runs.
    */
-  stats(): { nTokens: number; nBlocks: number; bytesResident: number; bytesMapped: number };
+  stats(): { nTokens: number; nBlocks: number; initLen: number; bytesResident: number; bytesMapped: number };
   /**
    * Saves the memory (InfLLM sessions only; INVALID_ARGUMENT otherwise) and its token history to
    * `dir`, replacing a saved memory there atomically (temp folder + rename). A folder that exists

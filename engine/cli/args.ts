@@ -52,6 +52,14 @@ export function numberFlag(name: string, text: string | undefined, integer = fal
   return value;
 }
 
+/**
+ * What the CLI's --infllm starts from before the paper defaults: float32 blocks (kv=f32), so that
+ * `logits` / `generate` reproduce float32 references (official InfLLM golden data, passkey
+ * results) to ~1e-5; f16 blocks (the engine default, half the memory) move logits by ~4e-3 on
+ * stories260K. `kv=f16` or `kv=q8` selects the compact types.
+ */
+export const CLI_INFLLM_BASE = { kvType: 'f32' } as const;
+
 /** SessionOptions from --attention, --infllm and --ctx (--infllm implies --attention infllm). */
 export function sessionOptionsFrom(values: { attention?: string; infllm?: string; ctx?: string }): SessionOptions {
   const attention = values.attention ?? (values.infllm !== undefined ? 'infllm' : 'full');
@@ -62,7 +70,7 @@ export function sessionOptionsFrom(values: { attention?: string; infllm?: string
   if (attention === 'infllm') {
     let infllm;
     try {
-      infllm = parseInfllmSpec(values.infllm ?? '');
+      infllm = parseInfllmSpec(values.infllm ?? '', CLI_INFLLM_BASE);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }

@@ -12,9 +12,9 @@ import { StreamingDetokenizer } from '../model/tokenizer/StreamingDetokenizer.js
 import { logprobOf, topLogits } from './logitStats.js';
 import { recordsAt } from './retrievalTrace.js';
 import { resolveSampling, stepSampling, type ResolvedSampling } from './sampling.js';
-import type { FeedResult, SessionCore } from './SessionCore.js';
+import type { CallResult, FeedOptions, FeedResult, SessionCore } from './SessionCore.js';
 import { StopMatcher } from './StopMatcher.js';
-import type { GenerateOptions, GenerateResult, RetrievalRecord, StopReason, TokenEvent } from './types.js';
+import type { GenerateOptions, GenerateResult, ModelCallEvent, RetrievalRecord, StopReason, TokenEvent } from './types.js';
 
 /** {@link GenerateOptions} with defaults filled in and validated. */
 export interface ResolvedGenerateOptions {
@@ -30,6 +30,9 @@ export interface ResolvedGenerateOptions {
   logprobs: boolean;
   topLogits: number;
   splitLast: boolean;
+  prefillCallTokens?: number;
+  onModelCall?: (event: ModelCallEvent) => void;
+  callLogits: boolean;
 }
 
 /** Default of GenerateOptions.maxTokens. */
@@ -48,6 +51,9 @@ export function resolveGenerateOptions(o: GenerateOptions = {}): ResolvedGenerat
   if (o.stop !== undefined && !Array.isArray(o.stop)) throw invalid('stop must be an array of strings');
   if (o.onToken !== undefined && typeof o.onToken !== 'function') throw invalid('onToken must be a function');
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw invalid('onProgress must be a function');
+  if (o.onModelCall !== undefined && typeof o.onModelCall !== 'function') throw invalid('onModelCall must be a function');
+  const pc = o.prefillCallTokens;
+  if (pc !== undefined && (!Number.isInteger(pc) || pc < 1)) throw invalid(`prefillCallTokens must be an integer >= 1 (got ${String(pc)})`);
   const stop = [...(o.stop ?? [])];
   new StopMatcher(stop); // validates the strings
   return {
@@ -63,6 +69,9 @@ export function resolveGenerateOptions(o: GenerateOptions = {}): ResolvedGenerat
     logprobs: o.logprobs ?? false,
     topLogits: k,
     splitLast: o.splitLast ?? false,
+    prefillCallTokens: pc,
+    onModelCall: o.onModelCall,
+    callLogits: o.callLogits ?? false,
   };
 }
 
@@ -78,6 +87,8 @@ export class Generation {
   private decodeMs = 0;
   private decodeTokens = 0;
   private prefillRetrieval?: RetrievalRecord[];
+  /** Model calls reported to onModelCall so far. */
+  private nCalls = 0;
 
   constructor(
     private readonly core: SessionCore,
@@ -94,9 +105,15 @@ export class Generation {
   async run(): Promise<GenerateResult> {
     const trace = this.o.trace && this.core.config.attention === 'infllm';
     const onProgress = this.o.onProgress;
-    const prefill = { splitLast: this.o.splitLast, onCall: onProgress && ((done: number, total: number) => onProgress(done / total)) };
+    const prefill: FeedOptions = {
+      splitLast: this.o.splitLast,
+      exactCalls: this.o.prefillCallTokens,
+      onCall: onProgress && ((done: number, total: number) => onProgress(done / total)),
+      onResult: this.callReporter('prefill'),
+    };
     if (this.o.maxTokens === 0) {
-      this.prefillMs = (await this.core.feed(this.prompt, { logits: 'none', trace }, this.abort, prefill)).ms;
+      const logits = this.o.callLogits && this.o.onModelCall ? 'last' : 'none';
+      this.prefillMs = (await this.core.feed(this.prompt, { logits, trace }, this.abort, prefill)).ms;
       return this.result('length');
     }
     let fed = await this.core.feed(this.prompt, this.evalOptions(0, trace), this.abort, prefill);
@@ -107,10 +124,25 @@ export class Generation {
       if (stop) return this.result(stop);
       if (this.o.signal?.aborted) throw this.o.signal.reason;
       if (this.abort.aborted) throw new EngineError('CANCELLED', 'generation was cancelled');
-      fed = await this.core.feed([], this.evalOptions(index + 1, trace), this.abort);
+      fed = await this.core.feed([], this.evalOptions(index + 1, trace), this.abort, { onResult: this.callReporter('decode') });
       this.decodeMs += fed.ms;
       this.decodeTokens++;
     }
+  }
+
+  /** feed()'s per-call hook that turns calls into ModelCallEvents (undefined without onModelCall). */
+  private callReporter(kind: ModelCallEvent['kind']): FeedOptions['onResult'] {
+    const on = this.o.onModelCall;
+    if (!on) return undefined;
+    return {
+      wantLogits: this.o.callLogits,
+      report: (c: CallResult) => {
+        const ev: ModelCallEvent = { index: this.nCalls++, kind, begin: c.begin, end: c.end };
+        if (this.o.callLogits && c.result.logits) ev.logits = c.result.logits;
+        if (c.records) ev.retrieval = c.records;
+        on(ev);
+      },
+    };
   }
 
   /** The result so far (for an abort with stopOnAbort): includes text still held back. */
@@ -120,7 +152,7 @@ export class Generation {
   }
 
   private evalOptions(step: number, trace: boolean): NativeEvalOptions {
-    const logits = this.o.logprobs || this.o.topLogits > 0 ? 'last' : 'none';
+    const logits = this.o.logprobs || this.o.topLogits > 0 || (this.o.callLogits && this.o.onModelCall) ? 'last' : 'none';
     return { logits, sample: stepSampling(this.o.sampling, step), trace };
   }
 

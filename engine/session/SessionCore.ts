@@ -45,6 +45,28 @@ export interface FeedResult {
   records?: RetrievalRecord[];
 }
 
+/** One model call made by feed(), as {@link FeedOptions.onResult} sees it. */
+export interface CallResult {
+  /** Positions [begin, end) fed by the call. */
+  begin: number;
+  end: number;
+  result: NativeEvalResult;
+  /** The call's retrieval records (when traced). */
+  records?: RetrievalRecord[];
+}
+
+/** How feed() cuts and reports its calls. */
+export interface FeedOptions {
+  /** Feed the last token in a call of its own. */
+  splitLast?: boolean;
+  /** Calls of exactly this many tokens (chunk alignment ignored); default: the session's plan. */
+  exactCalls?: number;
+  /** After each call: tokens fed so far and in all. */
+  onCall?: (done: number, total: number) => void;
+  /** After each call, its result; `wantLogits`: every call (not only the last) returns its last logits. */
+  onResult?: { wantLogits: boolean; report: (call: CallResult) => void };
+}
+
 /** nPast, pending tokens and feed() around one native session. @internal */
 export class SessionCore {
   /** Tokens the native session holds. */
@@ -98,7 +120,7 @@ export class SessionCore {
     tokens: readonly number[],
     last: NativeEvalOptions,
     abort: NativeAbort,
-    options: { splitLast?: boolean; onCall?: (done: number, total: number) => void } = {},
+    options: FeedOptions = {},
   ): Promise<FeedResult> {
     const input = this.pending.length > 0 ? [...this.pending, ...tokens] : tokens;
     this.checkFits(input.length);
@@ -106,6 +128,7 @@ export class SessionCore {
       maxCall: this.config.maxCallTokens,
       chunk: this.config.infllm?.chunk,
       splitLast: options.splitLast,
+      exact: options.exactCalls,
     });
     const oldPending = this.pending;
     const records: RetrievalRecord[] = [];
@@ -114,7 +137,8 @@ export class SessionCore {
     let result: NativeEvalResult | undefined;
     try {
       for (let c = 0; c < calls.length; c++) {
-        const opts: NativeEvalOptions = c === calls.length - 1 ? last : { logits: 'none', trace: last.trace };
+        const opts: NativeEvalOptions =
+          c === calls.length - 1 ? last : { logits: options.onResult?.wantLogits ? 'last' : 'none', trace: last.trace };
         // [calls[c]] token ids of this call
         const ids = Int32Array.from(input.slice(done, done + calls[c]));
         const t0 = performance.now();
@@ -125,10 +149,13 @@ export class SessionCore {
           this.evalRunning = false;
         }
         ms += performance.now() - t0;
+        const begin = this.nPast;
         done += calls[c];
         this.nPast = wrapNative(() => this.native.nPast());
         this.memoryStats(); // refreshes the value reported while the next call runs
-        if (result.trace) records.push(...retrievalRecords(result.trace, this.blockRange));
+        const callRecords = result.trace ? retrievalRecords(result.trace, this.blockRange) : undefined;
+        if (callRecords) records.push(...callRecords);
+        options.onResult?.report({ begin, end: this.nPast, result, records: callRecords });
         options.onCall?.(done, input.length);
       }
     } finally {

@@ -108,9 +108,10 @@ export const CLI_KEYS: Record<string, keyof InfllmSettings> = {
 
 /**
  * Parses the CLI's `k=v,k=v` form (keys n_init, n_local, block, topk, repr, chunk, cache, compat, kv)
- * and validates the result. Throws EngineError INVALID_ARGUMENT with a message naming the key.
+ * over `base` (then the paper defaults) and validates the result. Throws EngineError
+ * INVALID_ARGUMENT with a message naming the key.
  */
-export function parseInfllmSpec(spec: string): Required<InfllmSettings> {
+export function parseInfllmSpec(spec: string, base: InfllmSettings = {}): Required<InfllmSettings> {
   const out: InfllmSettings = {};
   for (const part of spec.split(',')) {
     if (part.trim() === '') continue;
@@ -136,7 +137,7 @@ export function parseInfllmSpec(spec: string): Required<InfllmSettings> {
     }
   }
   try {
-    return resolveInfllmSettings(out);
+    return resolveInfllmSettings({ ...base, ...out });
   } catch (err) {
     throw invalid(`--infllm: ${(err as Error).message}`);
   }

@@ -24,6 +24,8 @@ export function retrievalRecords(trace: NativeRetrievalTrace, blockRange: (block
       nBlocks: trace.nBlocks[i],
       scored: trace.scored[i] === 1,
       blocks,
+      initLen: trace.initLen[i],
+      tailLen: trace.tailLen[i],
     });
   }
   return out;

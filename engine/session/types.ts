@@ -41,6 +41,25 @@ export interface RetrievalRecord {
   scored: boolean;
   /** The selected blocks, ascending by id, with the token positions [begin, end) each holds. */
   blocks: { id: number; begin: number; end: number; score: number | null }[];
+  /** Initial tokens also attended (globally): positions [0, initLen). */
+  initLen: number;
+  /** Remainder tail also attended (globally): the tailLen positions ending at qStart + qLen − nLocal. */
+  tailLen: number;
+}
+
+/** One model call of a generation (GenerateOptions.onModelCall). */
+export interface ModelCallEvent {
+  /** 0-based index among the generation's model calls. */
+  index: number;
+  /** 'prefill': the call fed prompt (or pending) tokens; 'decode': it fed one generated token. */
+  kind: 'prefill' | 'decode';
+  /** Positions [begin, end) the call fed. */
+  begin: number;
+  end: number;
+  /** [nVocab] logits of the call's last position; with GenerateOptions.callLogits. */
+  logits?: Float32Array;
+  /** The call's retrieval records in execution order; with `trace` on an InfLLM session. */
+  retrieval?: RetrievalRecord[];
 }
 
 /** Time spent on one token. */
@@ -97,6 +116,16 @@ export interface GenerateOptions {
   topLogits?: number;
   /** Feed the prompt's last token in a call of its own, like InfLLM's reference driver [false]. */
   splitLast?: boolean;
+  /**
+   * Feed the prompt in calls of exactly this many tokens (the last one shorter), ignoring the
+   * InfLLM chunk alignment of SessionOptions.maxCallTokens — the reference driver's `chunk_size`
+   * (results depend on it, infllm-spec.md §2.3) [absent: the session's plan].
+   */
+  prefillCallTokens?: number;
+  /** Called after every model call (prefill and decode), in order, before the token it sampled is reported. */
+  onModelCall?: (event: ModelCallEvent) => void;
+  /** Add ModelCallEvent.logits (makes every prefill call return its last logits) [false]. */
+  callLogits?: boolean;
 }
 
 /** Where the time of a generation went. */

@@ -140,6 +140,8 @@ Napi::Object eval_output_to_js(Napi::Env env, eval_output & out, int64_t n_vocab
         o.Set("selOffsets", typed_out<Napi::Int32Array>(env, t.sel_offsets));
         o.Set("selected", typed_out<Napi::Int32Array>(env, t.selected));
         o.Set("scores", typed_out<Napi::Float32Array>(env, t.scores));
+        o.Set("initLen", typed_out<Napi::Float64Array>(env, t.init_len));
+        o.Set("tailLen", typed_out<Napi::Float64Array>(env, t.tail_len));
         r.Set("trace", o);
     }
     r.Set("ms", out.ms);

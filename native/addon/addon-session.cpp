@@ -88,6 +88,7 @@ public:
         Napi::Object o = Napi::Object::New(info.Env());
         o.Set("nTokens", (double)s.n_tokens);
         o.Set("nBlocks", (double)s.n_blocks);
+        o.Set("initLen", (double)s.init_len);
         o.Set("bytesResident", (double)s.bytes_resident);
         o.Set("bytesMapped", (double)s.bytes_mapped);
         return o;
@@ -143,6 +144,8 @@ void trace_sink::on_retrieval(const ifl::retrieval_record & r) {
     for (size_t i = 0; i < r.selected.size(); ++i)
         data.scores.push_back(i < r.scores.size() ? r.scores[i] : std::numeric_limits<float>::quiet_NaN());
     data.sel_offsets.push_back((int32_t)data.selected.size());
+    data.init_len.push_back((double)r.init_len);
+    data.tail_len.push_back((double)r.tail_len);
 }
 
 void run_eval(session_core & s, const eval_args & a, eval_output & out, const abort_flag * abort,

@@ -23,6 +23,7 @@ struct trace_data {
     std::vector<int32_t> sel_offsets{0};  // entries + 1
     std::vector<int32_t> selected;
     std::vector<float>   scores;          // aligned with selected; NaN where unscored
+    std::vector<double>  init_len, tail_len;  // per entry: global init tokens and remainder tail
 };
 
 class trace_sink final : public ifl::retrieval_sink {

@@ -40,6 +40,8 @@ struct retrieval_record {
     bool                 scored   = false; // false: no scoring (n_blocks <= topk: all blocks taken; topk 0: none)
     std::vector<int32_t> selected;         // block ids, ascending (InfLLM: infllm_block_range gives their tokens)
     std::vector<float>   scores;           // relevance of each selected block (same order); empty if !scored
+    int64_t              init_len = 0;     // initial tokens attended globally: positions [0, init_len)
+    int64_t              tail_len = 0;     // remainder tail attended globally: the tail_len positions ending at q_start + q_len - n_local
 };
 
 // Receives retrieval records as they are made (called on the compute thread).
@@ -53,6 +55,7 @@ public:
 struct memory_stats {
     int64_t n_tokens       = 0;  // tokens committed (n_past)
     int64_t n_blocks       = 0;  // InfLLM memory blocks (0 for the full cache)
+    int64_t init_len       = 0;  // InfLLM initial tokens held, positions [0, init_len) (0 for the full cache)
     int64_t bytes_resident = 0;  // bytes held in RAM
     int64_t bytes_mapped   = 0;  // bytes held in memory-mapped files
 };

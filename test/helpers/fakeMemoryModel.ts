@@ -86,8 +86,8 @@ class FakeMemorySession implements MemorySession {
       const block = (b: number, score: number | null) => ({ id: b, begin: 0, end: 0, score });
       const retrieval = o.trace
         ? [
-            { layer: 0, qStart: pos, qLen: 1, nBlocks: 5, scored: true, blocks: [block(pos % 5, pos / 100)] },
-            { layer: 1, qStart: pos, qLen: 1, nBlocks: 5, scored: false, blocks: [block(pos % 3, null)] },
+            { layer: 0, qStart: pos, qLen: 1, nBlocks: 5, scored: true, blocks: [block(pos % 5, pos / 100)], initLen: 0, tailLen: 0 },
+            { layer: 1, qStart: pos, qLen: 1, nBlocks: 5, scored: false, blocks: [block(pos % 3, null)], initLen: 0, tailLen: 0 },
           ]
         : undefined;
       o.onToken?.({ id, index: i, text: '', timings: { ms: 0, elapsedMs: 0 }, ...(retrieval ? { retrieval } : {}) });

@@ -166,7 +166,7 @@ export class FakeSession implements NativeSession {
   stats() {
     if (this.disposed) throw nativeError('DISPOSED', 'session has been disposed');
     if (this.busy) throw nativeError('BUSY', 'an eval of this session is running');
-    return { nTokens: this.history.length, nBlocks: 0, bytesResident: this.history.length * 16, bytesMapped: 0 };
+    return { nTokens: this.history.length, nBlocks: 0, initLen: 0, bytesResident: this.history.length * 16, bytesMapped: 0 };
   }
 
   /** Records the history under `dir` in binding.saved (InfLLM sessions only, like the addon). */
@@ -304,6 +304,8 @@ export class FakeBinding implements EngineBinding {
       selOffsets,
       selected,
       scores: new Float32Array(L * take).fill(nBlocks > take ? 0.5 : NaN),
+      initLen: new Float64Array(L).fill(Math.min(s.nInit ?? 128, qStart)),
+      tailLen: new Float64Array(L),
     };
   }
 }

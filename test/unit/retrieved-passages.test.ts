@@ -9,7 +9,7 @@ import { aggregateRetrieval, retrievedPassages } from '../../engine/session/retr
 import type { RetrievalRecord } from '../../engine/session/types.js';
 
 function rec(layer: number, blocks: [number, number | null][]): RetrievalRecord {
-  return { layer, qStart: 0, qLen: 1, nBlocks: 9, scored: blocks.some(([, s]) => s !== null), blocks: blocks.map(([id, score]) => ({ id, begin: 0, end: 0, score })) };
+  return { layer, qStart: 0, qLen: 1, nBlocks: 9, scored: blocks.some(([, s]) => s !== null), blocks: blocks.map(([id, score]) => ({ id, begin: 0, end: 0, score })), initLen: 0, tailLen: 0 };
 }
 
 // token 0: layer 0 → blocks 1 (0.5), 2 (0.25); layer 1 → 1 (1.0), 3 (unscored)

@@ -3,7 +3,7 @@
 // context capacity, logprobs/top logits against a float64 reference, retrieval traces with block
 // ranges, seeds, streams and option validation.
 import { describe, expect, it } from 'vitest';
-import type { TokenEvent } from '../../engine/session/types.js';
+import type { ModelCallEvent, TokenEvent } from '../../engine/session/types.js';
 import { N_VOCAB, wordId } from '../helpers/fakeModelBinding.js';
 import { fakeModel, scripted } from '../helpers/fakeSession.js';
 
@@ -37,6 +37,40 @@ describe('prefill calls', () => {
     await model.createSession({ attention: 'infllm', infllm, maxCallTokens: 1 }).generate(range(7), { maxTokens: 1 });
     expect(binding.evals.map((e) => e.tokens.length)).toEqual([3, 3, 1]);
     expect(binding.sessions.at(-1)?.options).toEqual({ attention: 'infllm', infllm: { ...infllm, compat: false, kvType: 'f16' } });
+  });
+
+  it('prefillCallTokens cuts exact calls; onModelCall reports every call with its range, logits and records', async () => {
+    const infllm = { nInit: 2, nLocal: 8, blockSize: 2, topk: 2, reprTopk: 1, chunk: 3, cache: 4 };
+    const { model, binding } = await fakeModel();
+    const session = model.createSession({ attention: 'infllm', infllm, maxCallTokens: 8 });
+    const calls: ModelCallEvent[] = [];
+    const r = await session.generate(range(14), {
+      maxTokens: 3,
+      splitLast: true,
+      prefillCallTokens: 5,
+      callLogits: true,
+      trace: true,
+      onModelCall: (c) => calls.push(c),
+    });
+    expect(binding.evals.map((e) => e.tokens.length)).toEqual([5, 5, 3, 1, 1, 1]);
+    expect(binding.evals.map((e) => e.options.logits)).toEqual(['last', 'last', 'last', 'last', 'last', 'last']);
+    expect(calls.map((c) => [c.index, c.kind, c.begin, c.end])).toEqual([
+      [0, 'prefill', 0, 5],
+      [1, 'prefill', 5, 10],
+      [2, 'prefill', 10, 13],
+      [3, 'prefill', 13, 14],
+      [4, 'decode', 14, 15],
+      [5, 'decode', 15, 16],
+    ]);
+    expect(calls.every((c) => c.logits?.length === N_VOCAB)).toBe(true);
+    // The fake reports one record per layer and call; block ranges follow nInit + id * blockSize.
+    expect(calls.every((c) => c.retrieval!.length === binding.nLayer)).toBe(true);
+    expect(calls[3].retrieval![0]).toMatchObject({ qStart: 13, qLen: 1, initLen: 2, tailLen: 0 });
+    expect(r.ids).toHaveLength(3);
+    binding.evals.length = 0;
+    await model.createSession().generate(range(6), { maxTokens: 1, onModelCall: () => {} });
+    expect(binding.evals.map((e) => e.options.logits)).toEqual(['none']); // no logits unless callLogits
+    expect(() => session.generate(range(3), { prefillCallTokens: 0 })).toThrow(/prefillCallTokens/);
   });
 
   it('leaves the last sampled token pending and feeds it first next time', async () => {

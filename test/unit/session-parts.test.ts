@@ -1,6 +1,7 @@
 // Pure parts of the session layer: StopMatcher against a brute-force reference, call planning,
 // InfLLM settings (defaults, validation, the CLI's k=v syntax, block ranges), logit statistics.
 import { describe, expect, it } from 'vitest';
+import { sessionOptionsFrom } from '../../engine/cli/args.js';
 import { infllmBlockRange, parseInfllmSpec, resolveInfllmSettings } from '../../engine/session/infllmSettings.js';
 import { logprobOf, topLogits } from '../../engine/session/logitStats.js';
 import { planCalls } from '../../engine/session/prefillPlan.js';
@@ -62,6 +63,13 @@ describe('planCalls', () => {
     }
     expect(() => planCalls(5, { maxCall: 0 })).toThrow(/maxCallTokens/);
   });
+
+  it('exact: calls of exactly N tokens regardless of the chunk (the reference driver chunk_size)', () => {
+    expect(planCalls(555, { maxCall: 512, chunk: 16, exact: 100, splitLast: true })).toEqual([100, 100, 100, 100, 100, 54, 1]);
+    expect(planCalls(555, { maxCall: 512, chunk: 16, exact: 2 ** 31 - 1, splitLast: true })).toEqual([554, 1]);
+    expect(planCalls(7, { maxCall: 4, exact: 3 })).toEqual([3, 3, 1]);
+    for (const bad of [0, 1.5, -3]) expect(() => planCalls(5, { maxCall: 4, exact: bad })).toThrow(/prefillCallTokens/);
+  });
 });
 
 describe('InfLLM settings', () => {
@@ -95,6 +103,14 @@ describe('InfLLM settings', () => {
     expect(() => parseInfllmSpec('compat=2')).toThrow(/compat must be 0 or 1/);
     expect(() => parseInfllmSpec('topk=1,topk=2')).toThrow(/given twice/);
     expect(() => parseInfllmSpec('chunk=100,n_local=64')).toThrow(/--infllm: .*chunk \(100\) must be <= nLocal \(64\)/);
+  });
+
+  it('the CLI starts from float32 blocks; kv= overrides; the base never hides a bad key', () => {
+    expect(sessionOptionsFrom({ infllm: 'topk=2' })).toEqual({ attention: 'infllm', infllm: resolveInfllmSettings({ topk: 2, kvType: 'f32' }) });
+    expect(sessionOptionsFrom({ attention: 'infllm' }).infllm?.kvType).toBe('f32');
+    expect(sessionOptionsFrom({ infllm: 'kv=q8' }).infllm?.kvType).toBe('q8');
+    expect(parseInfllmSpec('n_local=64', { nLocal: 32, chunk: 16, kvType: 'f32' })).toMatchObject({ nLocal: 64, chunk: 16, kvType: 'f32' });
+    expect(() => sessionOptionsFrom({ infllm: 'kv=f32,kv=f16' })).toThrow(/given twice/);
   });
 
   it('block b holds [n_init + b·B, n_init + (b+1)·B)', () => {

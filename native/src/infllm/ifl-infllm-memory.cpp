@@ -1,6 +1,7 @@
 // ifl-infllm-memory.cpp — call lifecycle and chunk schedule of the InfLLM memory.
 #include "infllm/ifl-infllm-memory.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -57,6 +58,8 @@ void infllm_memory::attend(int il, float * q, float * k, const float * v, float 
         rec_.layer = il;
         rec_.q_start = c.a;
         rec_.q_len = (int32_t)(c.b - c.a);
+        rec_.init_len = L.init_len();
+        rec_.tail_len = std::max<int64_t>(0, c.b - s_.n_local - L.rem_start());  // as infllm_chunk_attend's tail
         if (sink_) sink_->on_retrieval(rec_);
         infllm_chunk_attend(L, layout_, s_, c, rec_.selected, pool, scratch_);
         L.append_global(c.b);
@@ -94,6 +97,7 @@ memory_stats infllm_memory::stats() const {
     memory_stats st;
     st.n_tokens = n_past_;
     st.n_blocks = layers_.empty() ? 0 : layers_[0].n_blocks();
+    st.init_len = layers_.empty() ? 0 : layers_[0].init_len();
     for (const auto & L : layers_) {
         st.bytes_resident += L.bytes_resident();
         st.bytes_mapped += L.bytes_mapped();
