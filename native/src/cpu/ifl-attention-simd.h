@@ -7,11 +7,15 @@
 #include <cmath>
 #include <cstdint>
 
+#include "cpu/ifl-fp16.h"
 #include "cpu/ifl-ops.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define IFL_ATTN_AVX2 1
+#if defined(__F16C__)
+#define IFL_ATTN_F16C 1
+#endif
 #endif
 
 namespace ifl::attn_simd {
@@ -120,6 +124,45 @@ inline float dot1(const float * a, const float * b, int d) {
     float out[4];
     dot4(a, b, b, b, b, d, out);
     return out[0];
+#endif
+}
+
+// out[t] = q · k_t for four binary16 rows (pointers may repeat), vectors of length d: each
+// output is bit-identical to dot1(q, k_t decoded to f32, d) (same lanes, fma order and
+// reduction; f16 -> f32 is exact). Reads half the bytes of the f32 form.
+inline void dot4_f16(const float * q, const uint16_t * k0, const uint16_t * k1, const uint16_t * k2,
+                     const uint16_t * k3, int d, float * out) {
+#if IFL_ATTN_F16C
+    auto h8 = [](const uint16_t * p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))); };
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int c = 0;
+    for (; c + 8 <= d; c += 8) {
+        const __m256 qv = _mm256_loadu_ps(q + c);
+        a0 = _mm256_fmadd_ps(qv, h8(k0 + c), a0);
+        a1 = _mm256_fmadd_ps(qv, h8(k1 + c), a1);
+        a2 = _mm256_fmadd_ps(qv, h8(k2 + c), a2);
+        a3 = _mm256_fmadd_ps(qv, h8(k3 + c), a3);
+    }
+    if (c < d) {  // the last d - c (< 8) elements, zero-padded like dot4's masked loads
+        const int n = d - c;
+        const __m256 qv = _mm256_maskload_ps(q + c, tail_mask(n));
+        const uint16_t * ks[4] = {k0, k1, k2, k3};
+        __m256 * acc[4] = {&a0, &a1, &a2, &a3};
+        for (int t = 0; t < 4; ++t) {
+            uint16_t pad[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (int i = 0; i < n; ++i) pad[i] = ks[t][c + i];
+            *acc[t] = _mm256_fmadd_ps(qv, h8(pad), *acc[t]);
+        }
+    }
+    hsum4(a0, a1, a2, a3, out);
+#else
+    const uint16_t * ks[4] = {k0, k1, k2, k3};
+    for (int t = 0; t < 4; ++t) {
+        float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int c = 0; c < d; ++c) lane[c % 8] = std::fma(q[c], fp16_to_f32(ks[t][c]), lane[c % 8]);
+        out[t] = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+    }
 #endif
 }
 
