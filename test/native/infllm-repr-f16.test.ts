@@ -22,10 +22,11 @@ const S: Settings = { nInit: 4, nLocal: 32, blockSize: 8, topk: 4, reprTopk: 3, 
 const NB = 70; // blocks: one full repr page of 64 rows + a partial one, and not a multiple of 4
 const T = S.nInit + NB * S.blockSize + S.nLocal + 5;
 const U = 2 ** -24; // float32 unit roundoff
-// Row lengths 64 (no tail) and 30 (the f16 kernel's zero-padded tail of 6 elements).
+// Row lengths 64 (two 32-element steps of the f16 kernel) and 42 (32 + one 8-element step + a
+// zero-padded tail of 2 elements).
 const LAYOUTS: MemoryLayout[] = [
   { nLayer: 2, nHead: 4, nHeadKv: 2, headDim: 16 },
-  { nLayer: 2, nHead: 3, nHeadKv: 1, headDim: 10, neox: true },
+  { nLayer: 2, nHead: 3, nHeadKv: 1, headDim: 14, neox: true },
 ];
 const tmp = makeTempDir('repr-f16');
 afterAll(() => tmp.cleanup());

@@ -19,22 +19,6 @@ void retrieval_query_mean(const float * q, int64_t q_stride, int n_q, int64_t ro
     for (int64_t e = 0; e < row_len; ++e) out[e] /= (float)n_q;
 }
 
-namespace {
-
-// scores[b] = qmean · row b for f16 rows b in [b0, b1), four rows per pass (independent
-// accumulator chains; each score equals the single-row dot product of the decoded row).
-void score_f16_rows(const repr_store & reprs, const float * qmean, int64_t b0, int64_t b1, float * scores) {
-    const int len = (int)reprs.row_len();
-    auto row = [&](int64_t b) { return static_cast<const uint16_t *>(reprs.row_data(std::min(b, b1 - 1))); };
-    float out[4];
-    for (int64_t b = b0; b < b1; b += 4) {
-        attn_simd::dot4_f16(qmean, row(b), row(b + 1), row(b + 2), row(b + 3), len, out);
-        for (int64_t i = 0; i < 4 && b + i < b1; ++i) scores[b + i] = out[i];
-    }
-}
-
-} // namespace
-
 void retrieval_select(const repr_store & reprs, const float * qmean, int topk, thread_pool & pool,
                       retrieval_scratch & sc, retrieval_record & rec) {
     const int64_t nb = reprs.size();
@@ -55,10 +39,14 @@ void retrieval_select(const repr_store & reprs, const float * qmean, int topk, t
     const job * jp = &j;  // one captured pointer keeps std::function off the heap
     if (reprs.type() == kv_type::f32) {
         pool.parallel_for(nb, k_score_grain, [jp](int64_t b0, int64_t b1) {
-            for (int64_t b = b0; b < b1; ++b) jp->scores[b] = attn_simd::dot1(jp->qmean, jp->reprs->row(b), jp->len);
+            for (int64_t b = b0; b < b1; ++b)
+                jp->scores[b] = attn_simd::dot1(jp->qmean, static_cast<const float *>(jp->reprs->row_data(b)), jp->len);
         });
     } else {
-        pool.parallel_for(nb, k_score_grain, [jp](int64_t b0, int64_t b1) { score_f16_rows(*jp->reprs, jp->qmean, b0, b1, jp->scores); });
+        pool.parallel_for(nb, k_score_grain, [jp](int64_t b0, int64_t b1) {
+            for (int64_t b = b0; b < b1; ++b)
+                jp->scores[b] = attn_simd::dot1_f16(jp->qmean, static_cast<const uint16_t *>(jp->reprs->row_data(b)), jp->len);
+        });
     }
     const float * scores = sc.scores.data();
     auto key = [&](int32_t b) { return std::isnan(scores[b]) ? -INFINITY : scores[b]; };
