@@ -104,7 +104,10 @@ export interface TestMemory {
   stats(): { nTokens: number; nBlocks: number; bytesResident: number; bytesMapped: number };
   infllmLayer(layer: number): InfllmLayerState;
   infllmBlock(layer: number, block: number): InfllmBlockInfo;
-  /** Representative vectors of every block, [nBlocks, nHead * headDim]. */
+  /**
+   * Representative vectors of every block, [nBlocks, nHead * headDim], decoded exactly from their
+   * element type (f32 for kvType f32; f16 — rounded to nearest even — for f16 and q8).
+   */
   infllmReprs(layer: number): Float32Array;
   /** Representative scores of the remainder tokens, [remEnd - remStart, nHead]. */
   infllmRemScores(layer: number): Float32Array;

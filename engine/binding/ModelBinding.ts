@@ -59,8 +59,8 @@ export interface NativeModelLoadOptions {
 
 /**
  * Element type of stored memory blocks: 'f32' exact, 'f16' (binary16, half the bytes), 'q8' (int8
- * with one float32 scale per token and kv head, about a quarter). The local window, the initial
- * tokens and the representative vectors stay f32.
+ * with one float32 scale per token and kv head, about a quarter). The local window and the initial
+ * tokens stay f32; the blocks' representative vectors are f32 for 'f32' and f16 for 'f16' / 'q8'.
  */
 export type NativeKvType = 'f32' | 'f16' | 'q8';
 

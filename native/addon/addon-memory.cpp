@@ -278,7 +278,9 @@ Napi::Value test_memory::infllm_block(const Napi::CallbackInfo & info) {
         o.Set("mapped", blk.mapped());
         // creation scores are kept for f32 RAM blocks only
         o.Set("scores", blk.scores() ? f32_out(env, blk.scores(), (size_t)layout_.n_head * s.block_size) : f32_out(env, nullptr, 0));
-        o.Set("repr", f32_out(env, L.reprs().row(b), (size_t)L.reprs().row_len()));
+        std::vector<float> repr((size_t)L.reprs().row_len());  // decoded (exactly) from the repr element type
+        L.reprs().row_f32(b, repr.data());
+        o.Set("repr", f32_out(env, repr.data(), repr.size()));
         return o;
     });
 }
@@ -289,7 +291,7 @@ Napi::Value test_memory::infllm_reprs(const Napi::CallbackInfo & info) {
         const ifl::infllm_layer & L = infllm_layer_arg(info);
         const int64_t nb = L.n_blocks(), len = L.reprs().row_len();
         Napi::Float32Array a = Napi::Float32Array::New(info.Env(), (size_t)(nb * len));
-        for (int64_t b = 0; b < nb; ++b) std::copy(L.reprs().row(b), L.reprs().row(b) + len, a.Data() + b * len);
+        for (int64_t b = 0; b < nb; ++b) L.reprs().row_f32(b, a.Data() + b * len);  // exact decode of f16 rows
         return a;
     });
 }

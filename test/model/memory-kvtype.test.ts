@@ -1,5 +1,6 @@
 /**
- * Effect of the block element type on InfLLM outputs, against the InfLLM golden data
+ * Effect of the block element type on InfLLM outputs (blocks, and the representative rows that
+ * are stored in f16 for f16 and q8 blocks), against the InfLLM golden data
  * (../shared/golden/infllm/infllm_cfgA_issue61fix.json: official code with the issue-61 mask fix,
  * i.e. our compat = 0; stories260K, float32). Every run is replayed with its exact model calls,
  * feeding the golden tokens (so all three types see the same inputs), and compared with the
@@ -11,9 +12,13 @@
  *
  * Measured (deterministic: the same on any x86-64 machine with AVX2):
  *   f32: max |Δlogit| 1.6e-5, 0 of 2,575 retrieval entries with another selection;
- *   f16: max |Δlogit| 4.2e-3 (aligned 4.2e-3), 0 of 2,575 (0 %);
- *   q8:  max |Δlogit| 1.47 (aligned 0.17), 15 of 2,575 (0.58 %): a close call (P2 chunked, P3)
- *        flips one of the 4 selected blocks and later logits follow the other block.
+ *   f16: max |Δlogit| 5.1e-2 (aligned 3.5e-3), 4 of 2,575 (0.16 %): two near ties of P3 (golden
+ *        margins 2.4e-3 and 4.0e-2, <= 1.9e-4 of the entry's largest |score|; each in both P3
+ *        flows) flip with f16 representative rows, one in the prompt, so later logits follow
+ *        another block (with f32 rows: 4.2e-3, 0 changed);
+ *   q8:  max |Δlogit| 0.45 (aligned 0.17), 18 of 2,575 (0.70 %): close calls of P3 flip one of
+ *        the 4 selected blocks and later logits follow the other block (with f32 rows: 1.47,
+ *        15 changed, also in P2 chunked).
  * The test prints these figures and asserts the bounds below.
  */
 import { readFileSync } from 'node:fs';
@@ -102,16 +107,21 @@ describe('block element type vs the golden InfLLM logits and selections (compat 
     expect(e.changed).toBe(0);
   });
 
-  it('f16: logits within 1e-2, selections within 1 %', async () => {
+  it('f16: aligned logits within 1e-2, selections within 1 %, all logits within 3', async () => {
     const e = await measure('f16');
     // binary16 keeps 11 significant bits: a block key/value element moves by <= 2^-11 (4.9e-4)
     // relative. A global logit q·k/sqrt(d) then moves by <= 4.9e-4 of its size (|logit| <= ~10
     // here: <= 5e-3) and an attention output by a convex mix of value errors of the same
-    // relative size; 5 layers compound this a few times over, 1e-2 bounds it (measured 4.2e-3).
-    // Selections score the f32 representative vectors and change only through these upstream
-    // differences, at golden margins below ~1e-2 (README §7: 11 of 2,225 entries): 1 % is loose.
-    expect(e.maxDiff).toBeLessThan(1e-2);
+    // relative size; 5 layers compound this a few times over, 1e-2 bounds it (measured 3.5e-3).
+    // The representative rows are f16 too: a relevance score moves by <= 4.9e-4 of the sum of
+    // |terms|, so only golden margins that small flip (README §7: 11 of 2,225 entries have
+    // margins below ~1e-2): 1 % is loose (measured 0.16 %). This bound was 1e-2 on every logit
+    // while the rows were f32 and no selection changed; now a flipped prompt selection makes
+    // later logits follow another block, whose size is not an f16 rounding effect: the
+    // whole-run bound is the q8 test's block-swap bound below (measured 5.1e-2).
+    expect(e.aligned).toBeLessThan(1e-2);
     expect(e.changed / e.selections).toBeLessThan(0.01);
+    expect(e.maxDiff).toBeLessThan(3);
   });
 
   it('q8: aligned logits within 0.3, selections within 2 %, all logits within 3', async () => {
@@ -121,7 +131,8 @@ describe('block element type vs the golden InfLLM logits and selections (compat 
     // the same absolute error instead of a relative one), so the f16 argument gives ~4e-2 per
     // layer, compounding over 5 layers: 0.3 (measured 0.17). When a close call flips one of the 4
     // selected blocks, later logits follow a different block: the whole-run bound is the size of
-    // such a swap on this model (measured 1.47; logits span ~20), and flips stay rare: 2 % (0.58 %).
+    // such a swap on this model (measured 1.47 with f32 rows, 0.45 with f16 rows; logits span
+    // ~20), and flips stay rare: 2 % (0.70 %; 0.58 % with f32 rows).
     expect(e.aligned).toBeLessThan(0.3);
     expect(e.changed / e.selections).toBeLessThan(0.02);
     expect(e.maxDiff).toBeLessThan(3);

@@ -1,6 +1,6 @@
 /**
  * Saved memories that must be refused, each with its stable code: another model, other settings,
- * an older or newer format version, a missing folder / file, a truncated file, a flipped byte in
+ * an older or newer format version (incl. a real folder of the previous format), a missing folder / file, a truncated file, a flipped byte in
  * each file (at open, or for block data at first use or verify(): MEMORY_CORRUPT, and the session
  * stays usable and disposable), a manifest that is not JSON. Plus refusals of save itself (a full
  * attention session, a folder that is not a memory, a busy session).
@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeModel, NativeSession } from '../../engine/binding/ModelBinding.js';
 import { makeTempDir } from '../helpers/gguf.js';
 import { loadModel } from '../helpers/golden.js';
-import { editManifest, loadStories, smallSettings } from '../helpers/memio.js';
+import { f16BitsToNumber } from '../helpers/fp16.js';
+import { crc32c, editManifest, hex8, loadStories, smallSettings } from '../helpers/memio.js';
 import { sharedPath } from '../helpers/shared.js';
 import { buildTinyModel } from '../helpers/tinyModel.js';
 
@@ -86,14 +87,39 @@ describe('open refuses', () => {
     ok.dispose();
   });
 
-  it.each([[0, 'older'], [2, 'newer']])('format version %i: MEMORY_MISMATCH with both versions (%s)', async (version, word) => {
+  it.each([[0, 'older'], [1, 'older'], [3, 'newer']])('format version %i: MEMORY_MISMATCH with both versions (%s)', async (version, word) => {
     const dir = copyOfSaved();
     editManifest(dir, (m) => {
       m.formatVersion = version;
     });
     await expect(model.openSession(dir, OPEN)).rejects.toEqual(
-      refused('MEMORY_MISMATCH', new RegExp(`format version ${version}; this engine reads version 1 \\(${word}\\)`)),
+      refused('MEMORY_MISMATCH', new RegExp(`format version ${version}; this engine reads version 2 \\(${word}\\)`)),
     );
+  });
+
+  it('a memory written by the previous format (version 1: f32 representative rows) is refused as older', async () => {
+    // Rebuild the folder as version 1 wrote it: reprs.bin with every (f16) row value as f32, the
+    // manifest listing that file's size and CRC-32C, formatVersion 1.
+    const dir = copyOfSaved();
+    const h = readFileSync(join(dir, 'reprs.bin'));
+    const rows = Float32Array.from({ length: h.length / 2 }, (_, i) => f16BitsToNumber(h.readUInt16LE(2 * i)));
+    const v1 = new Uint8Array(rows.buffer);
+    writeFileSync(join(dir, 'reprs.bin'), v1);
+    const relist = (version: number) =>
+      editManifest(dir, (m) => {
+        m.formatVersion = version;
+        const e = (m.files as { name: string; bytes: number; crc32c: string }[]).find((f) => f.name === 'reprs.bin')!;
+        e.bytes = v1.length;
+        e.crc32c = hex8(crc32c(v1));
+      });
+    relist(1);
+    await expect(model.openSession(dir, OPEN)).rejects.toEqual(
+      refused('MEMORY_MISMATCH', /format version 1; this engine reads version 2 \(older\)/),
+    );
+    // Stamped with the current version, the same folder fails on the size of reprs.bin: the
+    // version check is what gives the user the clear message.
+    relist(2);
+    await expect(model.openSession(dir, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /reprs\.bin has the wrong size/));
   });
 
   it('a manifest that is not JSON, or whose own checksum fails: MEMORY_CORRUPT', async () => {

@@ -126,7 +126,7 @@ describe('save / open / fork round trips', () => {
       model: { fingerprint: string }; settings: Record<string, unknown>; manifestCrc32c: string;
       files: { name: string; bytes: number; crc32c: string; nBlocks?: number }[];
     };
-    expect(m).toMatchObject({ format: 'infllm-reader-memory', formatVersion: 1, nTokens: 500, nBlocks: saved.nBlocks });
+    expect(m).toMatchObject({ format: 'infllm-reader-memory', formatVersion: 2, nTokens: 500, nBlocks: saved.nBlocks });
     expect(m.model.fingerprint).toBe(model.info().fingerprint);
     expect(m.settingsHash).toBe(saved.settingsHash);
     const { cache: _cache, ...content } = settings;
@@ -139,6 +139,8 @@ describe('save / open / fork round trips', () => {
       expect([f.name, bytes.length]).toEqual([f.name, f.bytes]);
       expect([f.name, hex8(crc32c(bytes))]).toEqual([f.name, f.crc32c]);
       if (f.nBlocks !== undefined) expect(f.bytes).toBe(f.nBlocks * m.blockRecordBytes);
+      // representative rows of q8 blocks are f16: [5 layers, nBlocks, 8 heads * 8 dims] * 2 bytes
+      if (f.name === 'reprs.bin') expect(f.bytes).toBe(5 * saved.nBlocks * 64 * 2);
       total += statSync(join(dir, f.name)).size;
     }
     total += statSync(join(dir, 'manifest.json')).size;

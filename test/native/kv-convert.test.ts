@@ -12,34 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../engine/binding/loadBinding.js';
 import type { KernelProblem, KernelStage } from '../../engine/binding/MemoryTestingBinding.js';
 import type { NativeKvType } from '../../engine/binding/ModelBinding.js';
+import { roundHalfEven, toF16 } from '../helpers/fp16.js';
 import { bitEqual, memoryApi, randn, rng } from '../helpers/memoryHarness.js';
 
 const memio = () => loadBinding()._testing.memio;
 const f = Math.fround;
-
-function roundHalfEven(v: number): number {
-  const fl = Math.floor(v);
-  const diff = v - fl;
-  if (diff > 0.5) return fl + 1;
-  if (diff < 0.5) return fl;
-  return fl % 2 === 0 ? fl : fl + 1;
-}
-
-/** binary16 value nearest to x (ties to even), as a number. */
-function toF16(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const a = Math.abs(x);
-  if (a >= 65520) return Math.sign(x) * Infinity;
-  let ulp = 2 ** -24; // subnormal spacing
-  if (a >= 2 ** -14) {
-    let e = Math.floor(Math.log2(a));
-    if (2 ** e > a) e--;
-    if (2 ** (e + 1) <= a) e++;
-    ulp = 2 ** (e - 10);
-  }
-  const r = roundHalfEven(a / ulp) * ulp;
-  return x < 0 || Object.is(x, -0) ? -r : r; // the sign survives, also for values rounding to 0
-}
 
 function q8Row(row: Float32Array): number[] {
   let amax = 0;

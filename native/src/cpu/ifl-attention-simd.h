@@ -7,11 +7,15 @@
 #include <cmath>
 #include <cstdint>
 
+#include "cpu/ifl-fp16.h"
 #include "cpu/ifl-ops.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define IFL_ATTN_AVX2 1
+#if defined(__F16C__)
+#define IFL_ATTN_F16C 1
+#endif
 #endif
 
 namespace ifl::attn_simd {
@@ -120,6 +124,48 @@ inline float dot1(const float * a, const float * b, int d) {
     float out[4];
     dot4(a, b, b, b, b, d, out);
     return out[0];
+#endif
+}
+
+// a · b for a binary16 row b (f16 -> f32 is exact), vectors of length d. Four accumulator chains
+// over 32-element steps (elements [32i + 8j, 32i + 8j + 8) go to chain j; the rest of the row,
+// zero-padded to 8, to chain 0), reduced as ((c0 + c1) + (c2 + c3)) of hsum4's lane sums. The
+// row is read as one stream at half the bytes of f32: the scoring of f16 representative rows
+// (about 2x the speed of dot1 over f32 rows, which is latency-bound on one chain).
+inline float dot1_f16(const float * a, const uint16_t * b, int d) {
+#if IFL_ATTN_F16C
+    auto h8 = [](const uint16_t * p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))); };
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int c = 0;
+    for (; c + 32 <= d; c += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + c), h8(b + c), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + c + 8), h8(b + c + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + c + 16), h8(b + c + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + c + 24), h8(b + c + 24), a3);
+    }
+    for (; c + 8 <= d; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + c), h8(b + c), a0);
+    if (c < d) {
+        uint16_t pad[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < d - c; ++i) pad[i] = b[c + i];
+        a0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + c, tail_mask(d - c)), h8(pad), a0);
+    }
+    float o[4];
+    hsum4(a0, a1, a2, a3, o);
+    return (o[0] + o[1]) + (o[2] + o[3]);
+#else
+    float lane[4][8] = {};
+    const int d32 = d - d % 32;
+    for (int c = 0; c < d; ++c) {
+        float & l = lane[c < d32 ? (c % 32) / 8 : 0][c % 8];
+        l = std::fma(a[c], fp16_to_f32(b[c]), l);
+    }
+    float o[4];
+    for (int j = 0; j < 4; ++j) {
+        const float * x = lane[j];
+        o[j] = ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
+    }
+    return (o[0] + o[1]) + (o[2] + o[3]);
 #endif
 }
 

@@ -24,7 +24,7 @@ infllm_layer::infllm_layer(const attn_layout & layout, const infllm_settings & s
     : n_head_(layout.n_head), n_head_kv_(layout.n_head_kv), head_dim_(layout.head_dim), rope_(layout.rope), s_(s),
       writer_(storage, kv_block_shape{layout.n_head, layout.n_head_kv, layout.head_dim, s.block_size}, s.kv,
               s.kv == kv_type::f32, layer_tag(il)),
-      reprs_((int64_t)layout.n_head * layout.head_dim) {
+      reprs_((int64_t)layout.n_head * layout.head_dim, repr_type_for(s.kv)) {
     init_k_.resize((size_t)n_head_kv_ * s.n_init * head_dim_);
     init_v_.resize(init_k_.size());
 }

@@ -31,7 +31,7 @@ struct infllm_layer_state {
     const float * init_k = nullptr;  // [n_head_kv, init_len, head_dim]
     const float * init_v = nullptr;  // [n_head_kv, init_len, head_dim]
     std::vector<std::shared_ptr<const kv_block>> blocks;
-    const float * reprs = nullptr;   // [blocks.size(), n_head * head_dim]
+    const void *  reprs = nullptr;   // [blocks.size(), n_head * head_dim] in repr_type_for(kv)
     std::shared_ptr<const void> reprs_owner;
     int64_t       rem_start = 0, rem_end = 0;
     const float * rem_k = nullptr;   // [n_head_kv, rem_end - rem_start, head_dim] raw keys

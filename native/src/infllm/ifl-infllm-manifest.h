@@ -1,5 +1,5 @@
 // ifl-infllm-manifest.h — manifest.json of a saved InfLLM memory (format "infllm-reader-memory",
-// version 1): what it was made from (model fingerprint and shape, settings and their hash, block
+// version 2): what it was made from (model fingerprint and shape, settings and their hash, block
 // element type), what it holds (tokens, blocks) and every file with its size and CRC-32C.
 // The manifest protects itself: "manifestCrc32c" is the CRC-32C of the file's bytes with that
 // field's 8 hex digits replaced by '0' (this rule stays the same in every format version, so
@@ -18,7 +18,8 @@
 namespace ifl {
 
 constexpr const char * k_memory_format = "infllm-reader-memory";
-constexpr int          k_memory_format_version = 1;
+// 2: reprs.bin rows in the repr element type (f16 for f16 / q8 blocks); 1: f32 rows always.
+constexpr int          k_memory_format_version = 2;
 
 // The model a memory belongs to.
 struct memory_model_id {

@@ -188,11 +188,12 @@ opened_memory infllm_open(const std::string & dir, const memory_model_id & model
     const small_file tokens = load_small(c, "tokens.bin"), state = load_small(c, "state.bin");
     const small_file reprs = load_small(c, "reprs.bin"), crcs = load_small(c, "block-crcs.bin");
     std::vector<infllm_layer_state> states = parse_state(c, state, lay);
-    const int64_t row = (int64_t)lay.n_head * lay.head_dim;
-    if (reprs.size() != (int64_t)lay.n_layer * c.man.n_blocks * row * 4)
+    // [n_layer, n_blocks, n_head * head_dim] in the repr element type of the settings' blocks
+    const int64_t row_bytes = (int64_t)lay.n_head * lay.head_dim * (int64_t)kv_type_elem_bytes(repr_type_for(c.man.settings.kv));
+    if (reprs.size() != (int64_t)lay.n_layer * c.man.n_blocks * row_bytes)
         throw_error(C, "saved memory is corrupt: %s has the wrong size", path_join(dir, "reprs.bin").c_str());
     for (int il = 0; il < lay.n_layer; ++il) {
-        states[(size_t)il].reprs = reinterpret_cast<const float *>(reprs.data()) + (int64_t)il * c.man.n_blocks * row;
+        states[(size_t)il].reprs = reprs.data() + (int64_t)il * c.man.n_blocks * row_bytes;
         states[(size_t)il].reprs_owner = reprs.map;
     }
     open_blocks(c, crcs, states, bl);

@@ -1,6 +1,6 @@
 // ifl-infllm-open.h — opening a saved InfLLM memory (written by ifl-infllm-save).
 //
-// Folder layout (format "infllm-reader-memory" version 1; little-endian numbers):
+// Folder layout (format "infllm-reader-memory" version 2; little-endian numbers):
 //   manifest.json        — ifl-infllm-manifest.h (sizes and CRC-32C of every file below)
 //   tokens.bin           — int32 [n_tokens]: the token history (sampling penalties need it)
 //   state.bin            — "IFLSTATE", u32 version 1, u32 n_layer, i64 n_past, then per layer:
@@ -9,7 +9,9 @@
 //                          f32 remainder raw K, V [n_head_kv, rem_end - rem_start, head_dim] each;
 //                          f32 remainder representative scores [rem_end - rem_start, n_head]
 //                          (keys rotated for the local window are recomputed: same bits)
-//   reprs.bin            — f32 per layer [n_blocks, n_head * head_dim] (representative vectors)
+//   reprs.bin            — per layer [n_blocks, n_head * head_dim] representative vectors in
+//                          repr_type_for(kvType): f32 for f32 blocks, f16 for f16 / q8 blocks
+//                          (version 1 held f32 rows for every block type)
 //   block-crcs.bin       — u32 per layer [n_blocks]: CRC-32C of every block record
 //   blocks-L<l>-<s>.bin  — block segments: records (kv_block_layout) of blocks
 //                          [firstBlock, firstBlock + nBlocks) of layer l

@@ -1,25 +1,54 @@
-// ifl-infllm-repr.cpp — representative-token selection and the paged row store.
+// ifl-infllm-repr.cpp — representative-token selection and the paged row store (f32 / f16 rows).
 #include "infllm/ifl-infllm-repr.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
+
+#include "cpu/ifl-kv-convert.h"
+#include "ifl-error.h"
 
 namespace ifl {
 
-repr_store::page repr_store::owned_page(int64_t row_len, const float * init, int64_t init_rows) {
+repr_store::repr_store(int64_t row_len, kv_type type) : row_len_(row_len), type_(type) {
+    IFL_ASSERT(type == kv_type::f32 || type == kv_type::f16);
+    if (type == kv_type::f16) stage_.resize((size_t)row_len);
+}
+
+repr_store::page repr_store::owned_page(const uint8_t * init, int64_t init_rows) const {
     page p;
-    p.own = std::make_shared<std::vector<float>>((size_t)(k_repr_page * row_len));
-    if (init_rows > 0) std::copy(init, init + init_rows * row_len, p.own->begin());
+    p.own = std::make_shared<std::vector<uint8_t>>((size_t)(k_repr_page * row_bytes()));
+    if (init_rows > 0) std::memcpy(p.own->data(), init, (size_t)(init_rows * row_bytes()));
     p.data = p.own->data();
     return p;
 }
 
-float * repr_store::next_row() {
-    const size_t pi = (size_t)(n_ / k_repr_page);
-    if (pi >= pages_.size()) pages_.push_back(owned_page(row_len_, nullptr, 0));
+uint8_t * repr_store::slot(int64_t b) {
+    const size_t pi = (size_t)(b / k_repr_page);
+    if (pi >= pages_.size()) pages_.push_back(owned_page(nullptr, 0));
     // Only the last page is ever written; fork() and adopt() make sure it is owned.
-    return pages_[pi].own->data() + (n_ % k_repr_page) * row_len_;
+    return pages_[pi].own->data() + (b % k_repr_page) * row_bytes();
+}
+
+const float * repr_store::row(int64_t b) const {
+    IFL_ASSERT(type_ == kv_type::f32);
+    return static_cast<const float *>(row_data(b));
+}
+
+void repr_store::row_f32(int64_t b, float * out) const {
+    kv_decode_rows(type_, row_data(b), 0, nullptr, 0, 1, (int)row_len_, out);
+}
+
+float * repr_store::next_row() {
+    if (type_ == kv_type::f32) return reinterpret_cast<float *>(slot(n_));
+    return stage_.data();
+}
+
+void repr_store::commit_row() {
+    // f32 rows were written in place; f16 rows are rounded once (nearest even) into their slot.
+    if (type_ == kv_type::f16) kv_encode_f16(stage_.data(), (int)row_len_, reinterpret_cast<uint16_t *>(slot(n_)));
+    ++n_;
 }
 
 void repr_store::truncate(int64_t n) {
@@ -29,44 +58,45 @@ void repr_store::truncate(int64_t n) {
     if (pages_.size() > keep) pages_.resize(keep);
     // The page receiving the next row must be writable (an adopted full page that became partial).
     const size_t pi = (size_t)(n_ / k_repr_page);
-    if (pi < pages_.size() && !pages_[pi].own) pages_[pi] = owned_page(row_len_, pages_[pi].data, n_ % k_repr_page);
+    if (pi < pages_.size() && !pages_[pi].own) pages_[pi] = owned_page(pages_[pi].data, n_ % k_repr_page);
 }
 
 repr_store repr_store::fork() const {
-    repr_store f(row_len_);
+    repr_store f(row_len_, type_);
     f.n_ = n_;
     f.pages_ = pages_;
     // The page that receives the next row must not be shared: copy it.
     const size_t pi = (size_t)(n_ / k_repr_page);
-    if (pi < f.pages_.size()) f.pages_[pi] = owned_page(row_len_, pages_[pi].data, n_ % k_repr_page);
+    if (pi < f.pages_.size()) f.pages_[pi] = owned_page(pages_[pi].data, n_ % k_repr_page);
     return f;
 }
 
-void repr_store::adopt(const float * rows, int64_t n, std::shared_ptr<const void> owner) {
+void repr_store::adopt(const void * rows, int64_t n, std::shared_ptr<const void> owner) {
     pages_.clear();
     n_ = n;
+    const uint8_t * base = static_cast<const uint8_t *>(rows);
     for (int64_t r0 = 0; r0 < n; r0 += k_repr_page) {
         const int64_t m = std::min(k_repr_page, n - r0);
         if (m == k_repr_page) {
             page p;
             p.keep = owner;
-            p.data = rows + r0 * row_len_;
+            p.data = base + r0 * row_bytes();
             pages_.push_back(std::move(p));
         } else {
-            pages_.push_back(owned_page(row_len_, rows + r0 * row_len_, m));
+            pages_.push_back(owned_page(base + r0 * row_bytes(), m));
         }
     }
 }
 
 int64_t repr_store::bytes_resident() const {
     int64_t n = 0;
-    for (const auto & p : pages_) n += p.own ? k_repr_page * row_len_ * 4 : 0;
+    for (const auto & p : pages_) n += p.own ? k_repr_page * row_bytes() : 0;
     return n;
 }
 
 int64_t repr_store::bytes_mapped() const {
     int64_t n = 0;
-    for (const auto & p : pages_) n += p.own ? 0 : k_repr_page * row_len_ * 4;
+    for (const auto & p : pages_) n += p.own ? 0 : k_repr_page * row_bytes();
     return n;
 }
 

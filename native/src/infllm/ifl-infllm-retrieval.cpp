@@ -37,9 +37,17 @@ void retrieval_select(const repr_store & reprs, const float * qmean, int topk, t
     struct job { const repr_store * reprs; const float * qmean; float * scores; int len; };
     const job j{&reprs, qmean, sc.scores.data(), (int)reprs.row_len()};
     const job * jp = &j;  // one captured pointer keeps std::function off the heap
-    pool.parallel_for(nb, k_score_grain, [jp](int64_t b0, int64_t b1) {
-        for (int64_t b = b0; b < b1; ++b) jp->scores[b] = attn_simd::dot1(jp->qmean, jp->reprs->row(b), jp->len);
-    });
+    if (reprs.type() == kv_type::f32) {
+        pool.parallel_for(nb, k_score_grain, [jp](int64_t b0, int64_t b1) {
+            for (int64_t b = b0; b < b1; ++b)
+                jp->scores[b] = attn_simd::dot1(jp->qmean, static_cast<const float *>(jp->reprs->row_data(b)), jp->len);
+        });
+    } else {
+        pool.parallel_for(nb, k_score_grain, [jp](int64_t b0, int64_t b1) {
+            for (int64_t b = b0; b < b1; ++b)
+                jp->scores[b] = attn_simd::dot1_f16(jp->qmean, static_cast<const uint16_t *>(jp->reprs->row_data(b)), jp->len);
+        });
+    }
     const float * scores = sc.scores.data();
     auto key = [&](int32_t b) { return std::isnan(scores[b]) ? -INFINITY : scores[b]; };
     std::iota(sc.order.begin(), sc.order.end(), 0);

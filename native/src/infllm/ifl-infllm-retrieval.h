@@ -3,6 +3,8 @@
 // (the sum over heads is the dot product of the concatenated vectors), top-k with ties to the
 // lowest block id, one selection shared by all heads, ids reported ascending. When
 // n_blocks <= topk every block is taken without scoring; topk = 0 selects nothing.
+// Scores: f32 rows with attn_simd::dot1, f16 rows with attn_simd::dot1_f16 (f32 query mean ·
+// f16 row, AVX2+F16C); each score's arithmetic is fixed per row (thread-count invariant).
 #pragma once
 
 #include <cstdint>

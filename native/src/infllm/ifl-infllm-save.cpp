@@ -96,6 +96,12 @@ void put_rows(std::vector<uint8_t> & out, const float * rows, int64_t n_floats) 
     if (n_floats > 0) std::memcpy(out.data() + n, rows, (size_t)n_floats * 4);
 }
 
+void put_bytes(std::vector<uint8_t> & out, const void * data, int64_t bytes) {
+    const size_t n = out.size();
+    out.resize(n + (size_t)bytes);
+    if (bytes > 0) std::memcpy(out.data() + n, data, (size_t)bytes);
+}
+
 // state.bin (see ifl-infllm-open.h), reprs.bin, block-crcs.bin.
 void save_state(save_ctx & c) {
     const attn_layout & lay = c.mem.layout();
@@ -115,7 +121,7 @@ void save_state(save_ctx & c) {
             for (int h = 0; h < lay.n_head_kv; ++h) put_rows(st, a + h * L.rem_head_stride(), live * d);
         put_rows(st, L.rem_score(L.rem_start()), live * lay.n_head);
         for (int64_t b = 0; b < L.n_blocks(); ++b) {
-            put_rows(reprs, L.reprs().row(b), L.reprs().row_len());
+            put_bytes(reprs, L.reprs().row_data(b), L.reprs().row_bytes());
             put<uint32_t>(crcs, L.blocks().at(b).crc());
         }
     }
