@@ -23,9 +23,15 @@ export const MEMORY_SUBDIR = 'memory';
 /** Suffix of the staging folder next to a memory folder (holds checkpoints until the job ends). */
 export const STAGING_SUFFIX = '.partial';
 
-/** `format` of layout.json, and the newest schema this code reads. */
+/**
+ * `format` of layout.json, and the newest schema this code reads. The schema is part of the
+ * memory folder's config hash, so bump it whenever the native saved-memory format version
+ * changes (ifl-infllm-manifest.h): memories of the old format are then rebuilt in a new folder
+ * instead of being reused and refused on open. Schema 2 = native memory format 2 (f16
+ * representative rows for f16/q8 blocks).
+ */
 export const LAYOUT_FORMAT = 'infllm-reader-document-memory';
-export const LAYOUT_SCHEMA = 1;
+export const LAYOUT_SCHEMA = 2;
 /** Hex characters of the model fingerprint and of the config hash used in folder names. */
 const MODEL_HASH_CHARS = 32;
 const CONFIG_HASH_CHARS = 24;
