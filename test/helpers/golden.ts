@@ -45,13 +45,17 @@ export function modelApi(): ModelBinding & ModelTestingBinding {
   return loadBinding();
 }
 
-/** Largest |a[i] - b[i]| over rows of equal length (NaN counts as infinitely far). */
+/**
+ * Largest |a[i] - b[i]| over arrays of equal length; NaN as soon as one difference is NaN, so
+ * that it fails every comparison (smaller or larger than a bound) an assertion makes.
+ */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
-    m = Number.isNaN(d) ? Infinity : Math.max(m, d);
+    if (Number.isNaN(d)) return NaN;
+    m = Math.max(m, d);
   }
   return m;
 }
