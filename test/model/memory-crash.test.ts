@@ -14,13 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBinding } from '../../engine/binding/loadBinding.js';
 import type { NativeModel } from '../../engine/binding/ModelBinding.js';
 import { makeTempDir } from '../helpers/gguf.js';
-import { continueSession, loadStories, sameContinuation, smallSettings } from '../helpers/memio.js';
-import { sharedPath } from '../helpers/shared.js';
+import { continueSession, goldenPrompt, loadStories, sameContinuation, smallSettings } from '../helpers/memio.js';
 
-const golden = JSON.parse(readFileSync(sharedPath('golden', 'infllm', 'infllm_cfgA_issue61fix.json'), 'utf8')) as {
-  runs: { prompt_ids: number[] }[];
-};
-const PROMPT = Int32Array.from(golden.runs[0].prompt_ids);
+const PROMPT = goldenPrompt(0);
 const OLD_LEN = 300;
 const S = { ...smallSettings('q8') };
 const OPEN = { attention: 'infllm' as const, infllm: S };

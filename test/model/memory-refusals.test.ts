@@ -11,14 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeModel, NativeSession } from '../../engine/binding/ModelBinding.js';
 import { makeTempDir } from '../helpers/gguf.js';
 import { loadModel } from '../helpers/golden.js';
-import { editManifest, loadStories, smallSettings } from '../helpers/memio.js';
-import { sharedPath } from '../helpers/shared.js';
+import { editManifest, goldenPrompt, loadStories, smallSettings } from '../helpers/memio.js';
 import { buildTinyModel } from '../helpers/tinyModel.js';
 
-const golden = JSON.parse(readFileSync(sharedPath('golden', 'infllm', 'infllm_cfgA_issue61fix.json'), 'utf8')) as {
-  runs: { prompt_ids: number[] }[];
-};
-const PROMPT = Int32Array.from(golden.runs[5].prompt_ids); // P3, 942 tokens
+const PROMPT = goldenPrompt(5); // P3, 942 tokens
 const S = smallSettings('f16');
 const OPEN = { attention: 'infllm' as const, infllm: S };
 
