@@ -103,14 +103,8 @@ export function runTokens(run: GoldenRun): Int32Array {
 }
 
 /** One retrieval record of a native trace, in the golden's vocabulary. */
-export interface OurRetrieval {
-  call: number;
-  layer: number;
-  q_start: number;
-  q_len: number;
-  num_global_block: number;
-  mode: 'all' | 'topk';
-  selected: number[];
+export interface OurRetrieval
+  extends Pick<GoldenRetrieval, 'call' | 'layer' | 'q_start' | 'q_len' | 'num_global_block' | 'mode' | 'selected'> {
   scores: number[];
   /** Initial tokens in the chunk's global branch. */
   initLen: number;
