@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../errors.js';
-import { writeFileAtomic, type AtomicFs } from '../lifecycle/atomicWrite.js';
+import { writeFileAtomic, writeJsonAtomic, type AtomicFs } from '../lifecycle/atomicWrite.js';
 import type { InfllmSettings } from '../session/infllmSettings.js';
 
 /** File and folder names inside a memory folder. */
@@ -104,7 +104,7 @@ export function sha256Hex(bytes: Uint8Array): string {
  */
 export async function writeLayout(dir: string, layout: MemoryLayout, bytes: Uint8Array, fs?: AtomicFs): Promise<void> {
   await writeFileAtomic(join(dir, TOKENS_FILE), bytes, { fs });
-  await writeFileAtomic(join(dir, LAYOUT_FILE), JSON.stringify(layout, null, 2) + '\n', { fs });
+  await writeJsonAtomic(join(dir, LAYOUT_FILE), layout, { fs });
 }
 
 function corrupt(dir: string, what: string): EngineError {
