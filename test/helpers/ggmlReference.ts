@@ -93,7 +93,8 @@ export function numberToF16(value: number): number {
   return sign | Math.min(bits, 0x7c00);
 }
 
-function roundHalfEven(x: number): number {
+/** x rounded to the nearest integer, ties to even (IEEE roundTiesToEven). */
+export function roundHalfEven(x: number): number {
   const f = Math.floor(x);
   const d = x - f;
   if (d > 0.5) return f + 1;

@@ -15,7 +15,7 @@
  *   (+ m * s for Q4_1 / Q5_1), with the float32 accumulation bound the engine must meet.
  */
 import { U32 } from './dotReference.js';
-import { f16ToNumber, numberToF16, typeTraits, type GgmlTypeName } from './ggmlReference.js';
+import { f16ToNumber, numberToF16, roundHalfEven, typeTraits, type GgmlTypeName } from './ggmlReference.js';
 
 export type ActKind = 'q8_0' | 'q8_1' | 'q8_K';
 
@@ -42,14 +42,6 @@ export function actKind(type: GgmlTypeName): ActKind {
 }
 
 const f32 = Math.fround;
-
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v);
-  const r = v - f;
-  if (r > 0.5) return f + 1;
-  if (r < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
 
 const f32Bits = (v: number): number => new Uint32Array(new Float32Array([v]).buffer)[0];
 

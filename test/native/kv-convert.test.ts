@@ -12,18 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../engine/binding/loadBinding.js';
 import type { KernelProblem, KernelStage } from '../../engine/binding/MemoryTestingBinding.js';
 import type { NativeKvType } from '../../engine/binding/ModelBinding.js';
+import { roundHalfEven } from '../helpers/ggmlReference.js';
 import { bitEqual, memoryApi, randn, rng } from '../helpers/memoryHarness.js';
 
 const memio = () => loadBinding()._testing.memio;
 const f = Math.fround;
-
-function roundHalfEven(v: number): number {
-  const fl = Math.floor(v);
-  const diff = v - fl;
-  if (diff > 0.5) return fl + 1;
-  if (diff < 0.5) return fl;
-  return fl % 2 === 0 ? fl : fl + 1;
-}
 
 /** binary16 value nearest to x (ties to even), as a number. */
 function toF16(x: number): number {
