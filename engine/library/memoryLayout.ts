@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { EngineError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic, type AtomicFs } from '../lifecycle/atomicWrite.js';
 import type { InfllmSettings } from '../session/infllmSettings.js';
+import { isRecord } from './documentRecord.js';
 
 /** File and folder names inside a memory folder. */
 export const LAYOUT_FILE = 'layout.json';
@@ -109,10 +110,6 @@ export async function writeLayout(dir: string, layout: MemoryLayout, bytes: Uint
 
 function corrupt(dir: string, what: string): EngineError {
   return new EngineError('MEMORY_CORRUPT', `the document memory in ${dir} is damaged: ${what}`);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
