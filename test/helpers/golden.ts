@@ -63,6 +63,13 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Row r of a row-major [rows, n] matrix. */
 export const row = (m: Float32Array, r: number, n: number): Float32Array => m.subarray(r * n, (r + 1) * n);
 
+/** Index of the largest value, ties to the lowest index (greedy decoding). */
+export function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}
+
 /** Greedy continuation: one eval per token, temperature 0 sampling through eval. */
 export async function greedy(session: NativeSession, first: number, n: number): Promise<number[]> {
   const out = [first];

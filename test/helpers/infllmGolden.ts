@@ -169,12 +169,6 @@ export function callEndingAt(run: GoldenRun, pos: number): number {
   return c;
 }
 
-/** Index of the largest value, ties to the lowest index (greedy decoding). */
-export function argmax(v: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-  return best;
-}
 
 export const goldenScores = (r: GoldenRetrieval): Float32Array => decodeF32(r.scores_b64 ?? '');
 export const goldenLogits = (b64: string): Float32Array => decodeF32(b64);
