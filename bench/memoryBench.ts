@@ -28,7 +28,8 @@ interface Row {
 const CALL = 4096;
 const DECODE_REPS = 41;
 
-function randomArray(n: number, seed: number): Float32Array {
+/** n values uniform in [-1, 1) from a seeded LCG (keys, values and queries of the memory benches). */
+export function randomArray(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
   let x = seed >>> 0;
   for (let i = 0; i < n; i++) {

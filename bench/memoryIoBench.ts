@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { loadBinding } from '../engine/binding/loadBinding.js';
 import type { MemoryLayout, TestMemory } from '../engine/binding/MemoryTestingBinding.js';
 import type { NativeInfllmSettings, NativeKvType } from '../engine/binding/ModelBinding.js';
+import { randomArray } from './memoryBench.js';
 import type { BenchResult, BenchSuite } from './suites.js';
 
 const LAY: MemoryLayout = { nLayer: 24, nHead: 14, nHeadKv: 2, headDim: 64, ropeBase: 1000000, neox: true };
@@ -38,16 +39,6 @@ interface Row {
   openVerifyAllMs: number;
   firstStepMs: number;
   stepMs: number;
-}
-
-function randomArray(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    a[i] = (x / 4294967296) * 2 - 1;
-  }
-  return a;
 }
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;

@@ -5,7 +5,7 @@
  * InfLLM state, used by the oracle tests. Never used by services.
  * @internal
  */
-import type { NativeInfllmSettings, NativeInfllmStorage, NativeKvType } from './ModelBinding.js';
+import type { NativeInfllmSettings, NativeInfllmStorage, NativeKvType, NativeRetrievalChunk } from './ModelBinding.js';
 
 /** Shape of the attention layers a memory serves. */
 export interface MemoryLayout {
@@ -39,16 +39,7 @@ export interface TestMemoryOptions {
 }
 
 /** One retrieval decision (one execution chunk of one layer). */
-export interface RetrievalRecord {
-  layer: number;
-  /** Absolute position of the chunk's first query. */
-  qStart: number;
-  /** Queries in the chunk (1 while decoding). */
-  qLen: number;
-  /** Blocks that existed at selection time. */
-  nBlocks: number;
-  /** false: nBlocks <= topk (all blocks taken) or topk = 0 (none); true: top-k by relevance. */
-  scored: boolean;
+export interface RetrievalRecord extends NativeRetrievalChunk {
   /** Selected block ids, ascending. */
   selected: number[];
   /** Relevance of each selected block (empty when not scored). */

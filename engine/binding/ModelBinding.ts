@@ -32,6 +32,7 @@ export interface NativeModelInfo {
   tensorTypes: Record<string, number>;
   /** Stable fingerprint of the model file (hex), used to key saved memories. */
   fingerprint: string;
+  /** Compute threads of the model. */
   threads: number;
   /** The numerics the weight matmuls use (see {@link NativeModelLoadOptions.numerics}). */
   numerics: 'exact' | 'fast';
@@ -110,6 +111,22 @@ export interface NativeSamplingParams {
    * in any session, fork or re-run. Order of the filters: native/src/ifl-sampling.h.
    */
   seed?: number;
+}
+
+/**
+ * The fields every retrieval record shares (the session API's RetrievalRecord, the testing
+ * binding's and the tests' float64 reference): which chunk of which layer made the selection.
+ */
+export interface NativeRetrievalChunk {
+  layer: number;
+  /** Absolute position of the chunk's first query. */
+  qStart: number;
+  /** Queries in the chunk (1 while decoding). */
+  qLen: number;
+  /** Memory blocks that existed when the selection was made. */
+  nBlocks: number;
+  /** true: top-k by relevance; false: every block was taken (nBlocks ≤ topk), or none (topk = 0). */
+  scored: boolean;
 }
 
 /** Retrieval records of one eval, structure-of-arrays (one entry per layer × execution chunk). */

@@ -16,6 +16,7 @@ import {
   cleanTempRoot,
   commitDir,
   createStagingDir,
+  jsonFileText,
   nodeAtomicFs,
   removeDirAtomic,
   writeJsonAtomic,
@@ -308,7 +309,7 @@ export class LibraryService {
         [TEXT_FILE, doc.text],
         [SOURCEMAP_FILE, JSON.stringify(doc.sourceMap)],
         // document.json last: a staging folder without it is never mistaken for an entry.
-        [DOCUMENT_FILE, JSON.stringify(entry, null, 2) + '\n'],
+        [DOCUMENT_FILE, jsonFileText(entry)],
       ];
       for (const [i, [name, data]] of files.entries()) {
         onProgress?.({ phase: 'store', done: i, total: files.length });

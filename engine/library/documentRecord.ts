@@ -36,7 +36,8 @@ export class NewerSchemaError extends EngineError {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/** A parsed JSON object (not null, not an array): what every library record file must hold. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

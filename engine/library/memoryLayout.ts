@@ -13,8 +13,9 @@ import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../errors.js';
-import { writeFileAtomic, type AtomicFs } from '../lifecycle/atomicWrite.js';
+import { writeFileAtomic, writeJsonAtomic, type AtomicFs } from '../lifecycle/atomicWrite.js';
 import type { InfllmSettings } from '../session/infllmSettings.js';
+import { isRecord } from './documentRecord.js';
 
 /** File and folder names inside a memory folder. */
 export const LAYOUT_FILE = 'layout.json';
@@ -110,15 +111,11 @@ export function sha256Hex(bytes: Uint8Array): string {
  */
 export async function writeLayout(dir: string, layout: MemoryLayout, bytes: Uint8Array, fs?: AtomicFs): Promise<void> {
   await writeFileAtomic(join(dir, TOKENS_FILE), bytes, { fs });
-  await writeFileAtomic(join(dir, LAYOUT_FILE), JSON.stringify(layout, null, 2) + '\n', { fs });
+  await writeJsonAtomic(join(dir, LAYOUT_FILE), layout, { fs });
 }
 
 function corrupt(dir: string, what: string): EngineError {
   return new EngineError('MEMORY_CORRUPT', `the document memory in ${dir} is damaged: ${what}`);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

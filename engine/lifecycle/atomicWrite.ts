@@ -74,6 +74,11 @@ function randomSuffix(): string {
   return randomBytes(6).toString('hex');
 }
 
+/** A fresh temp path next to `path`: `.<name>.<12 hex>.tmp` (see {@link isAtomicTempName}). */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomSuffix()}.tmp`);
+}
+
 function ioError(what: string, err: unknown): EngineError {
   if (err instanceof EngineError) return err;
   const e = err as NodeJS.ErrnoException;
@@ -89,7 +94,7 @@ function ioError(what: string, err: unknown): EngineError {
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicOptions = {}): Promise<void> {
   const fs = options.fs ?? nodeAtomicFs;
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomSuffix()}.tmp`);
+  const temp = tempPathFor(path);
   try {
     await fs.writeFileSynced(temp, data);
     await fs.rename(temp, path);
@@ -104,9 +109,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   }
 }
 
-/** {@link writeFileAtomic} of `JSON.stringify(value, null, 2)` plus a final newline. */
+/** The text of a JSON file this engine writes: `JSON.stringify(value, null, 2)` plus a final newline. */
+export function jsonFileText(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+/** {@link writeFileAtomic} of {@link jsonFileText}(value). */
 export async function writeJsonAtomic(path: string, value: unknown, options: AtomicOptions = {}): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', options);
+  await writeFileAtomic(path, jsonFileText(value), options);
 }
 
 /** A file being written that appears under its final name only on {@link AtomicFileWriter.commit}. */
@@ -131,7 +141,7 @@ export interface AtomicFileWriter {
  */
 export async function openAtomicFileWriter(path: string): Promise<AtomicFileWriter> {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomSuffix()}.tmp`);
+  const temp = tempPathFor(path);
   let handle: fsp.FileHandle | undefined;
   try {
     handle = await fsp.open(temp, 'wx');

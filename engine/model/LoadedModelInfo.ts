@@ -7,40 +7,40 @@ import type { GgufFileInfo } from './gguf.js';
 import { describeModel } from './modelInfo.js';
 import type { Tokenizer } from './tokenizer/Tokenizer.js';
 
-/** What Model.info holds. */
-export interface LoadedModelInfo {
+/** The fields of {@link LoadedModelInfo} that are the native model's own, as it reports them. */
+type NativeInfoFields = Pick<
+  NativeModelInfo,
+  | 'architecture'
+  | 'tensorTypes'
+  | 'weightBytes'
+  | 'fingerprint'
+  | 'nCtxTrain'
+  | 'nVocab'
+  | 'nEmbd'
+  | 'nLayer'
+  | 'nHead'
+  | 'nHeadKv'
+  | 'headDim'
+  | 'nFf'
+  | 'ropeFreqBase'
+  | 'tiedEmbeddings'
+  | 'threads'
+  | 'numerics'
+>;
+
+/** What Model.info holds: the native model's identity and hyperparameters, and the file's. */
+export interface LoadedModelInfo extends NativeInfoFields {
   path: string;
   /** general.name, or null. */
   name: string | null;
-  architecture: NativeModelInfo['architecture'];
   /** Sum of the tensors' element counts. */
   parameterCount: number;
   /** llama.cpp's label of the file type ("Q4_K_M", "F32", "Q8_0 (guessed)"), or null. */
   quantization: string | null;
-  /** Tensor type name → count. */
-  tensorTypes: Record<string, number>;
   fileSize: number;
-  /** Bytes of weights mapped by the engine. */
-  weightBytes: number;
-  /** Stable fingerprint of the model file (hex); keys saved memories. */
-  fingerprint: string;
-  nCtxTrain: number;
-  nVocab: number;
-  nEmbd: number;
-  nLayer: number;
-  nHead: number;
-  nHeadKv: number;
-  headDim: number;
-  nFf: number;
-  ropeFreqBase: number;
-  tiedEmbeddings: boolean;
   /** The file carries a chat template (tokenizer.chat_template). */
   hasChatTemplate: boolean;
   tokenizer: { kind: Tokenizer['kind']; bos: number | null; eos: number | null; addBos: boolean };
-  /** Compute threads of the model. */
-  threads: number;
-  /** Numerics of the weight matmuls ('fast': 8-bit activations for quantized weights; 'exact'). */
-  numerics: 'exact' | 'fast';
 }
 
 /** Combines the native info, the file summary and the tokenizer into a {@link LoadedModelInfo}. */

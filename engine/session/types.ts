@@ -3,6 +3,7 @@
  * documented with its default), token events, results, timings and retrieval records. All
  * results are plain data (IPC-safe; typed arrays only where noted).
  */
+import type { NativeRetrievalChunk } from '../binding/ModelBinding.js';
 import type { InfllmSettings } from './infllmSettings.js';
 import type { SamplingOptions } from './sampling.js';
 
@@ -28,17 +29,11 @@ export interface SessionOptions {
   maxCallTokens?: number;
 }
 
-/** Blocks one layer retrieved for one execution chunk (InfLLM sessions). */
-export interface RetrievalRecord {
-  layer: number;
-  /** Absolute position of the chunk's first query. */
-  qStart: number;
-  /** Queries in the chunk (1 while decoding). */
-  qLen: number;
-  /** Memory blocks that existed when the selection was made. */
-  nBlocks: number;
-  /** true: top-k by relevance; false: every block was taken (nBlocks ≤ topk). */
-  scored: boolean;
+/**
+ * Blocks one layer retrieved for one execution chunk (InfLLM sessions): the chunk (layer, qStart,
+ * qLen, nBlocks, scored; see NativeRetrievalChunk) and what it attended.
+ */
+export interface RetrievalRecord extends NativeRetrievalChunk {
   /** The selected blocks, ascending by id, with the token positions [begin, end) each holds. */
   blocks: { id: number; begin: number; end: number; score: number | null }[];
   /** Initial tokens also attended (globally): positions [0, initLen). */

@@ -19,6 +19,7 @@ namespace ifl_addon {
 namespace {
 
 constexpr const char * k_engine_version = "0.1.0";
+constexpr const char * k_busy = "an eval or save of this session is running";
 
 ifl::infllm_memory & infllm_of(session_core & c) {
     auto * m = dynamic_cast<ifl::infllm_memory *>(&c.ctx->memory());
@@ -30,64 +31,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// A save / verify worker. Like the eval worker, `busy` is cleared on the JS thread when the
-// promise settles, so from JS the session is busy exactly until then.
-class session_job : public Napi::AsyncWorker {
-public:
-    session_job(Napi::Env env, const char * name, const Napi::Object & session, session_core & core,
-                std::function<void()> exec, promise_worker::done_fn done)
-        : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)), session_(Napi::Persistent(session)),
-          core_(core), exec_(std::move(exec)), done_(std::move(done)) {}
-
-    Napi::Promise promise() const { return deferred_.Promise(); }
-    void Execute() override {
-        if (!run_captured(exec_, code_, message_)) SetError(message_);
-    }
-    void OnOK() override {
-        Napi::Env env = Env();
-        Napi::HandleScope scope(env);
-        core_.busy.store(false, std::memory_order_release);
-        try {
-            deferred_.Resolve(guard(env, [&] { return done_(env); }));
-        } catch (const Napi::Error & e) {
-            deferred_.Reject(e.Value());
-        }
-    }
-    void OnError(const Napi::Error &) override {
-        Napi::Env env = Env();
-        Napi::HandleScope scope(env);
-        core_.busy.store(false, std::memory_order_release);
-        deferred_.Reject(make_error(env, code_, message_).Value());
-    }
-
-private:
-    Napi::Promise::Deferred deferred_;
-    Napi::ObjectReference   session_;  // keeps the session (and so core_) alive
-    session_core &          core_;
-    std::function<void()>   exec_;
-    promise_worker::done_fn done_;
-    ifl::status             code_ = ifl::status::ok;
-    std::string             message_;
-};
-
 } // namespace
-
-Napi::Promise start_session_job(Napi::Env env, const Napi::Object & session, session_core & core, const char * name,
-                        std::function<void()> exec, promise_worker::done_fn done) {
-    bool expected = false;
-    if (!core.busy.compare_exchange_strong(expected, true, std::memory_order_acq_rel))
-        ifl::throw_error(ifl::status::busy, "an eval or save of this session is running");
-    session_job * w = nullptr;
-    try {
-        w = new session_job(env, name, session, core, std::move(exec), std::move(done));
-    } catch (...) {
-        core.busy.store(false, std::memory_order_release);
-        throw;
-    }
-    Napi::Promise p = w->promise();
-    w->Queue();
-    return p;
-}
 
 ifl::memory_model_id model_identity(const ifl::model & m) {
     const ifl::model_hparams & hp = m.hparams();
@@ -110,7 +54,7 @@ Napi::Promise session_save(Napi::Env env, const Napi::Object & session, session_
     auto ms = std::make_shared<double>(0);
     session_core * c = &core;
     return start_session_job(
-        env, session, core, "save",
+        env, session, core, "save", k_busy,
         [c, dir, hook, res, ms] {
             const auto t0 = std::chrono::steady_clock::now();
             ifl::save_options opt;
@@ -140,7 +84,7 @@ Napi::Promise session_verify(Napi::Env env, const Napi::Object & session, sessio
     auto ms = std::make_shared<double>(0);
     session_core * c = &core;
     return start_session_job(
-        env, session, core, "verify",
+        env, session, core, "verify", k_busy,
         [c, res, ms] {
             const auto t0 = std::chrono::steady_clock::now();
             *res = ifl::infllm_verify_blocks(infllm_of(*c));

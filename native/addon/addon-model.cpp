@@ -207,26 +207,6 @@ private:
 
 } // namespace
 
-bool run_captured(const std::function<void()> & fn, ifl::status & code, std::string & message) {
-    try {
-        fn();
-        return true;
-    } catch (const ifl::error & e) {
-        code = e.code();
-        message = e.what();
-    } catch (const std::bad_alloc &) {
-        code = ifl::status::out_of_memory;
-        message = "out of memory";
-    } catch (const std::exception & e) {
-        code = ifl::status::internal;
-        message = std::string("internal error: ") + e.what();
-    } catch (...) {
-        code = ifl::status::internal;
-        message = "internal error: unknown exception";
-    }
-    return false;
-}
-
 Napi::Function define_model_class(Napi::Env env, model_area * area) {
     return model_wrap::DefineClass(env, model_wrap::k_class,
                                    {tagged_method<model_wrap, &model_wrap::get_info>("info"),

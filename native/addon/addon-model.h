@@ -39,10 +39,6 @@ struct model_state {
     std::timed_mutex                  compute;
 };
 
-// Runs fn on a worker thread, mapping exceptions as guard() does; false (with code and message
-// set) when it threw.
-bool run_captured(const std::function<void()> & fn, ifl::status & code, std::string & message);
-
 // Locks ms.compute, giving up with status::cancelled when `abort` fires while waiting.
 std::unique_lock<std::timed_mutex> lock_compute(model_state & ms, const abort_flag * abort);
 

@@ -188,74 +188,45 @@ void run_eval(session_core & s, const eval_args & a, eval_output & out, const ab
     out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-namespace {
-
-// The eval worker. `busy` is cleared on the JS thread when the promise settles, so from JS an
-// eval is running exactly until its promise settles (a second eval before that rejects BUSY).
-class eval_worker : public Napi::AsyncWorker {
-public:
-    eval_worker(Napi::Env env, const Napi::Object & session, session_core & core, eval_args args,
-                std::shared_ptr<abort_flag> abort, std::shared_ptr<ifl::tensor_callback> on_tensor,
-                std::function<void()> after_exec)
-        : Napi::AsyncWorker(env, "eval"), deferred_(Napi::Promise::Deferred::New(env)), session_(Napi::Persistent(session)),
-          core_(core), args_(std::move(args)), abort_(std::move(abort)), on_tensor_(std::move(on_tensor)),
-          after_exec_(std::move(after_exec)) {}
-
-    Napi::Promise promise() const { return deferred_.Promise(); }
-
-    void Execute() override {
-        if (!run_captured([this] { run_eval(core_, args_, out_, abort_.get(), on_tensor_.get()); }, code_, message_))
-            SetError(message_);
-        if (after_exec_) after_exec_();
-    }
-    void OnOK() override {
-        Napi::Env env = Env();
-        Napi::HandleScope scope(env);
-        core_.busy.store(false, std::memory_order_release);
-        try {
-            deferred_.Resolve(guard(env, [&] { return eval_output_to_js(env, out_, core_.ms->model->hparams().n_vocab); }));
-        } catch (const Napi::Error & e) {
-            deferred_.Reject(e.Value());
-        }
-    }
-    void OnError(const Napi::Error &) override {
-        Napi::Env env = Env();
-        Napi::HandleScope scope(env);
-        core_.busy.store(false, std::memory_order_release);
-        deferred_.Reject(make_error(env, code_, message_).Value());
-    }
-
-private:
-    Napi::Promise::Deferred                deferred_;
-    Napi::ObjectReference                  session_;  // keeps the session (and so core_) alive
-    session_core &                         core_;
-    eval_args                              args_;
-    std::shared_ptr<abort_flag>            abort_;
-    std::shared_ptr<ifl::tensor_callback>  on_tensor_;
-    std::function<void()>                  after_exec_;
-    eval_output                            out_;
-    ifl::status                            code_ = ifl::status::ok;
-    std::string                            message_;
-};
-
-} // namespace
-
-Napi::Promise start_eval(Napi::Env env, const Napi::Object & session, session_core & core, eval_args args,
-                         std::shared_ptr<abort_flag> abort, std::shared_ptr<ifl::tensor_callback> on_tensor,
-                         std::function<void()> after_exec) {
+Napi::Promise start_session_job(Napi::Env env, const Napi::Object & session, session_core & core, const char * name,
+                                const char * busy_message, promise_worker::exec_fn exec, promise_worker::done_fn done) {
     bool expected = false;
     if (!core.busy.compare_exchange_strong(expected, true, std::memory_order_acq_rel))
-        ifl::throw_error(ifl::status::busy, "an eval of this session is already running");
-    eval_worker * w = nullptr;
+        ifl::throw_error(ifl::status::busy, "%s", busy_message);
+    session_core * c = &core;
     try {
-        w = new eval_worker(env, session, core, std::move(args), std::move(abort), std::move(on_tensor), std::move(after_exec));
+        return promise_worker::start(env, name, std::move(exec), std::move(done), {session},
+                                     [c] { c->busy.store(false, std::memory_order_release); });
     } catch (...) {
         core.busy.store(false, std::memory_order_release);
         throw;
     }
-    Napi::Promise p = w->promise();
-    w->Queue();
-    return p;
+}
+
+Napi::Promise start_eval(Napi::Env env, const Napi::Object & session, session_core & core, eval_args args,
+                         std::shared_ptr<abort_flag> abort, std::shared_ptr<ifl::tensor_callback> on_tensor,
+                         std::function<void()> after_exec) {
+    struct eval_job {
+        eval_args                             args;
+        std::shared_ptr<abort_flag>           abort;
+        std::shared_ptr<ifl::tensor_callback> on_tensor;
+        std::function<void()>                 after_exec;  // on the worker, after the eval either way
+        eval_output                           out;
+    };
+    auto job = std::make_shared<eval_job>(eval_job{std::move(args), std::move(abort), std::move(on_tensor), std::move(after_exec), {}});
+    session_core * c = &core;
+    return start_session_job(
+        env, session, core, "eval", "an eval of this session is already running",
+        [c, job] {
+            try {
+                run_eval(*c, job->args, job->out, job->abort.get(), job->on_tensor.get());
+            } catch (...) {
+                if (job->after_exec) job->after_exec();
+                throw;
+            }
+            if (job->after_exec) job->after_exec();
+        },
+        [c, job](Napi::Env e) -> Napi::Value { return eval_output_to_js(e, job->out, c->ms->model->hparams().n_vocab); });
 }
 
 session_core & session_core_of(Napi::Env env, const Napi::Value & session) {

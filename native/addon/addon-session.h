@@ -75,8 +75,14 @@ std::unique_ptr<ifl::attn_memory> memory_from_options(const Napi::Value & option
 // The core of a NativeSession argument; DISPOSED when disposed.
 session_core & session_core_of(Napi::Env env, const Napi::Value & session);
 
-// Starts an eval worker (marks the session busy, keeps `session` alive until settled).
-// Every failure, BUSY and DISPOSED included, rejects the returned promise.
+// Runs exec on a worker while the session is marked busy (BUSY with busy_message when it already
+// is), keeping `session` alive; busy is cleared on the JS thread when the promise settles, so
+// from JS the session is busy exactly until then. done builds the resolved value.
+Napi::Promise start_session_job(Napi::Env env, const Napi::Object & session, session_core & core, const char * name,
+                                const char * busy_message, promise_worker::exec_fn exec, promise_worker::done_fn done);
+
+// Starts an eval worker (start_session_job; after_exec runs on the worker after the eval, even
+// when it threw). Every failure, BUSY and DISPOSED included, rejects the returned promise.
 Napi::Promise start_eval(Napi::Env env, const Napi::Object & session, session_core & core, eval_args args,
                          std::shared_ptr<abort_flag> abort, std::shared_ptr<ifl::tensor_callback> on_tensor,
                          std::function<void()> after_exec = {});

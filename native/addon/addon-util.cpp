@@ -109,36 +109,43 @@ promise_worker::promise_worker(Napi::Env env, const char * name, exec_fn exec, d
       exec_(std::move(exec)), done_(std::move(done)) {}
 
 Napi::Promise promise_worker::start(Napi::Env env, const char * name, exec_fn exec, done_fn done,
-                                    const std::vector<Napi::Object> & keep_alive) {
+                                    const std::vector<Napi::Object> & keep_alive, std::function<void()> on_settle) {
     auto * w = new promise_worker(env, name, std::move(exec), std::move(done));
     for (const auto & o : keep_alive) w->keep_alive_.push_back(Napi::Persistent(o));
+    w->on_settle_ = std::move(on_settle);
     Napi::Promise p = w->deferred_.Promise();
     w->Queue();
     return p;
 }
 
-void promise_worker::Execute() {
+bool run_captured(const std::function<void()> & fn, ifl::status & code, std::string & message) {
     try {
-        exec_();
+        fn();
+        return true;
     } catch (const ifl::error & e) {
-        code_ = e.code();
-        message_ = e.what();
+        code = e.code();
+        message = e.what();
     } catch (const std::bad_alloc &) {
-        code_ = ifl::status::out_of_memory;
-        message_ = "out of memory";
+        code = ifl::status::out_of_memory;
+        message = "out of memory";
     } catch (const std::exception & e) {
-        code_ = ifl::status::internal;
-        message_ = std::string("internal error: ") + e.what();
+        code = ifl::status::internal;
+        message = std::string("internal error: ") + e.what();
     } catch (...) {
-        code_ = ifl::status::internal;
-        message_ = "internal error: unknown exception";
+        code = ifl::status::internal;
+        message = "internal error: unknown exception";
     }
-    if (code_ != ifl::status::ok) SetError(message_);
+    return false;
+}
+
+void promise_worker::Execute() {
+    if (!run_captured(exec_, code_, message_)) SetError(message_);
 }
 
 void promise_worker::OnOK() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
+    if (on_settle_) on_settle_();
     try {
         deferred_.Resolve(guard(env, [&] { return done_(env); }));
     } catch (const Napi::Error & e) {
@@ -149,6 +156,7 @@ void promise_worker::OnOK() {
 void promise_worker::OnError(const Napi::Error &) {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
+    if (on_settle_) on_settle_();
     deferred_.Reject(make_error(env, code_, message_).Value());
 }
 

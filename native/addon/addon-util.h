@@ -69,15 +69,22 @@ bool            opt_bool(const Napi::Object & o, const char * key, bool def);
 std::string     opt_string(const Napi::Object & o, const char * key, const std::string & def);
 
 // ---- async work --------------------------------------------------------------------------
+// Runs fn (on a worker thread), mapping exceptions as guard() does; false (with code and
+// message set) when it threw.
+bool run_captured(const std::function<void()> & fn, ifl::status & code, std::string & message);
+
 // Runs `exec` on the libuv pool, then `done` on the JS thread to build the resolved value.
-// Exceptions from either are mapped like guard(). Returns the promise.
+// Exceptions from either are mapped like guard(). `keep_alive` objects stay referenced and
+// `on_settle` (if any) runs on the JS thread just before the promise settles, either way.
+// Returns the promise.
 class promise_worker : public Napi::AsyncWorker {
 public:
     using exec_fn = std::function<void()>;
     using done_fn = std::function<Napi::Value(Napi::Env)>;
 
     static Napi::Promise start(Napi::Env env, const char * name, exec_fn exec, done_fn done,
-                               const std::vector<Napi::Object> & keep_alive = {});
+                               const std::vector<Napi::Object> & keep_alive = {},
+                               std::function<void()> on_settle = {});
 
     void Execute() override;
     void OnOK() override;
@@ -89,6 +96,7 @@ private:
     Napi::Promise::Deferred           deferred_;
     exec_fn                           exec_;
     done_fn                           done_;
+    std::function<void()>             on_settle_;
     ifl::status                       code_ = ifl::status::ok;
     std::string                       message_;
     std::vector<Napi::ObjectReference> keep_alive_;

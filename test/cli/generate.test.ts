@@ -4,20 +4,14 @@
  * InfLLM ids and per-step retrieval against the official InfLLM golden run, streamed text, and
  * exit code 1 with one error line for bad flags.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../engine/binding/loadBinding.js';
+import { makeTempDir, runCli, type CliRun } from '../helpers/gguf.js';
 import { decodeF32, sharedPath } from '../helpers/shared.js';
 
-function infllm(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env.INFLLM_DEBUG;
-  const r = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'infllm.js'), ...args], { encoding: 'utf8', env, timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const infllm = (args: string[]): CliRun => runCli(args, { timeoutMs: 120_000 });
 
 interface GoldenCase {
   id: string;
@@ -30,7 +24,8 @@ const golden = JSON.parse(readFileSync(sharedPath('golden', 'stories260K.golden.
 const byId = (id: string) => golden.find((c) => c.id === id) as GoldenCase;
 const model = sharedPath('models', 'stories260K.gguf');
 
-let dir: string;
+const tmp = makeTempDir('cli-gen');
+const dir = tmp.dir;
 const tokenFile = (name: string, ids: number[]) => {
   const p = join(dir, `${name}.json`);
   writeFileSync(p, JSON.stringify(ids));
@@ -39,9 +34,8 @@ const tokenFile = (name: string, ids: number[]) => {
 
 beforeAll(() => {
   if (!existsSync(join(packageRoot(), 'dist', 'engine', 'cli', 'main.js'))) throw new Error('run "npm run build:ts" first');
-  dir = mkdtempSync(join(tmpdir(), 'infllm-cli-gen-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => tmp.cleanup());
 
 describe('infllm logits', () => {
   it('prints {n_vocab, logits} of the last position, within 1e-4 of llama.cpp (full and short-context InfLLM)', () => {

@@ -5,7 +5,7 @@
  * as DocumentMemory in this process, ask ingests a new document first, Ctrl-C cancels an ingest
  * cleanly (exit 130) and the rerun finishes, and bad flags exit 1 with one line.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { extract } from '../../engine/ingest/extract.js';
 import { LibraryService } from '../../engine/library/LibraryService.js';
 import { Model } from '../../engine/model/Model.js';
 import { DocumentMemory } from '../../engine/session/DocumentMemory.js';
+import { runCli, type CliRun } from '../helpers/gguf.js';
 import { makeTempDir, removeTempDir } from '../helpers/libraryFakes.js';
 import { sharedPath } from '../helpers/shared.js';
 import { storyText } from '../helpers/storyText.js';
@@ -23,12 +24,7 @@ const model = sharedPath('models', 'stories260K.gguf');
 const SPEC = 'n_local=64,block=16,topk=4,repr=2,chunk=16,cache=4';
 const SETTINGS = { nLocal: 64, blockSize: 16, topk: 4, reprTopk: 2, chunk: 16, cache: 4 };
 
-function infllm(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env.INFLLM_DEBUG;
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 300_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const infllm = (args: string[]): CliRun => runCli(args, { timeoutMs: 300_000 });
 
 let dir: string;
 let library: string;

@@ -3,19 +3,14 @@
  * `npm run build:ts`): ids against the llama.cpp golden tokens, stdin taken as is, round trips,
  * --no-bos / --no-special, and exit code 1 with one error line for bad input.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../engine/binding/loadBinding.js';
+import { runCli, type CliRun } from '../helpers/gguf.js';
 import { sharedPath } from '../helpers/shared.js';
 
-function infllm(args: string[], input: string | Buffer): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env.INFLLM_DEBUG;
-  const r = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'infllm.js'), ...args], { input, encoding: 'utf8', env, timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const infllm = (args: string[], input: string | Buffer): CliRun => runCli(args, { input });
 
 interface GoldenCase {
   id: string;

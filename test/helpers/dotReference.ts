@@ -43,3 +43,25 @@ export function randomActivations(n: number, next: () => number, scale = 1): Flo
   for (let i = 0; i < n; i++) x[i] = (next() * 2 - 1) * scale;
   return x;
 }
+
+/**
+ * Three Q8_0 blocks (d = 1, quants ((b * 32 + j) * 37) % 255 - 127 for block b, element j), the
+ * activations x[b * 32 + j] = xOf(j) and their exact dot product: with small integer activations
+ * every product and partial sum is an integer < 2^24, so every float32 summation order is exact.
+ */
+export function q8IntegerDot(xOf: (j: number) => number): { bytes: Uint8Array; x: Float32Array; exact: number } {
+  const bytes = new Uint8Array(34 * 3);
+  const view = new DataView(bytes.buffer);
+  const x = new Float32Array(96);
+  let exact = 0;
+  for (let b = 0; b < 3; b++) {
+    view.setUint16(b * 34, 0x3c00, true);
+    for (let j = 0; j < 32; j++) {
+      const q = (((b * 32 + j) * 37) % 255) - 127;
+      view.setInt8(b * 34 + 2 + j, q);
+      x[b * 32 + j] = xOf(j);
+      exact += q * x[b * 32 + j];
+    }
+  }
+  return { bytes, x, exact };
+}

@@ -93,7 +93,8 @@ export function numberToF16(value: number): number {
   return sign | Math.min(bits, 0x7c00);
 }
 
-function roundHalfEven(x: number): number {
+/** x rounded to the nearest integer, ties to even (IEEE roundTiesToEven). */
+export function roundHalfEven(x: number): number {
   const f = Math.floor(x);
   const d = x - f;
   if (d > 0.5) return f + 1;
@@ -116,7 +117,7 @@ type ElementDecoder = (b: Uint8Array, v: DataView, o: number, e: number) => numb
 const h16 = (v: DataView, o: number): number => f16ToNumber(v.getUint16(o, true));
 
 /** 6-bit scale and min of sub-block s (0..7) packed in 12 bytes at `o` (Q4_K, Q5_K). */
-function scaleMinK4(b: Uint8Array, o: number, s: number): [number, number] {
+export function scaleMinK4(b: Uint8Array, o: number, s: number): [number, number] {
   if (s < 4) return [b[o + s] & 63, b[o + s + 4] & 63];
   const sc = (b[o + s + 4] & 0x0f) | ((b[o + s - 4] >> 6) << 4);
   const m = (b[o + s + 4] >> 4) | ((b[o + s] >> 6) << 4);

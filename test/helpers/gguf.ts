@@ -34,15 +34,23 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `node bin/infllm.js ...args` (needs `npm run build:ts`), without INFLLM_DEBUG. */
-export function runCli(args: string[]): CliRun {
+/**
+ * Runs `node bin/infllm.js ...args` (needs `npm run build:ts`), without INFLLM_DEBUG, with `input`
+ * on stdin; killed after `timeoutMs` [60 s] (a hang guard, not a speed check).
+ */
+export function runCli(args: string[], options: { input?: string | Buffer; timeoutMs?: number } = {}): CliRun {
   const root = packageRoot();
   if (!existsSync(join(root, 'dist', 'engine', 'cli', 'main.js'))) {
     throw new Error('dist/ is missing: run "npm run build:ts" before the CLI tests');
   }
   const env = { ...process.env };
   delete env.INFLLM_DEBUG;
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'infllm.js'), ...args], { encoding: 'utf8', env, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'infllm.js'), ...args], {
+    input: options.input,
+    encoding: 'utf8',
+    env,
+    timeout: options.timeoutMs ?? 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -45,19 +45,30 @@ export function modelApi(): ModelBinding & ModelTestingBinding {
   return loadBinding();
 }
 
-/** Largest |a[i] - b[i]| over rows of equal length (NaN counts as infinitely far). */
+/**
+ * Largest |a[i] - b[i]| over arrays of equal length; NaN as soon as one difference is NaN, so
+ * that it fails every comparison (smaller or larger than a bound) an assertion makes.
+ */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
-    m = Number.isNaN(d) ? Infinity : Math.max(m, d);
+    if (Number.isNaN(d)) return NaN;
+    m = Math.max(m, d);
   }
   return m;
 }
 
 /** Row r of a row-major [rows, n] matrix. */
 export const row = (m: Float32Array, r: number, n: number): Float32Array => m.subarray(r * n, (r + 1) * n);
+
+/** Index of the largest value, ties to the lowest index (greedy decoding). */
+export function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}
 
 /** Greedy continuation: one eval per token, temperature 0 sampling through eval. */
 export async function greedy(session: NativeSession, first: number, n: number): Promise<number[]> {

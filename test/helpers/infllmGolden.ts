@@ -103,14 +103,8 @@ export function runTokens(run: GoldenRun): Int32Array {
 }
 
 /** One retrieval record of a native trace, in the golden's vocabulary. */
-export interface OurRetrieval {
-  call: number;
-  layer: number;
-  q_start: number;
-  q_len: number;
-  num_global_block: number;
-  mode: 'all' | 'topk';
-  selected: number[];
+export interface OurRetrieval
+  extends Pick<GoldenRetrieval, 'call' | 'layer' | 'q_start' | 'q_len' | 'num_global_block' | 'mode' | 'selected'> {
   scores: number[];
   /** Initial tokens in the chunk's global branch. */
   initLen: number;
@@ -175,12 +169,6 @@ export function callEndingAt(run: GoldenRun, pos: number): number {
   return c;
 }
 
-/** Index of the largest value, ties to the lowest index (greedy decoding). */
-export function argmax(v: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-  return best;
-}
 
 export const goldenScores = (r: GoldenRetrieval): Float32Array => decodeF32(r.scores_b64 ?? '');
 export const goldenLogits = (b64: string): Float32Array => decodeF32(b64);

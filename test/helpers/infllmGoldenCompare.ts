@@ -4,9 +4,8 @@
  * layouts, step / intermediate logits and greedy tokens. Returns counts and maxima so that the
  * tests can assert on them and print them.
  */
-import { maxAbsDiff } from './golden.js';
+import { argmax, maxAbsDiff } from './golden.js';
 import {
-  argmax,
   callEndingAt,
   goldenLogits,
   goldenScores,

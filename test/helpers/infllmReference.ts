@@ -7,27 +7,17 @@
  *   (identity = full attention; min(p-j, nLocal-1) = the clamped-distance oracle O2).
  * Everything is O(n^2) loops over Float64Arrays; sizes in tests are tiny.
  */
+import type { MemoryLayout, RetrievalRecord } from '../../engine/binding/MemoryTestingBinding.js';
+import type { NativeInfllmSettings } from '../../engine/binding/ModelBinding.js';
 
-/** Shape of the layers (one layer's tensors are passed at a time). */
-export interface RefLayout {
-  nHead: number;
-  nHeadKv: number;
-  headDim: number;
-  ropeBase: number;
-  neox: boolean;
-  /** Rotated dims per head; default headDim. */
-  nDims?: number;
-}
+/** Shape of the layers (one layer's tensors are passed at a time); nDims: default headDim. */
+export type RefLayout = Required<Pick<MemoryLayout, 'nHead' | 'nHeadKv' | 'headDim' | 'ropeBase' | 'neox'>> &
+  Pick<MemoryLayout, 'nDims'>;
 
-export interface RefSettings {
-  nInit: number;
-  nLocal: number;
-  blockSize: number;
-  topk: number;
-  reprTopk: number;
-  chunk: number;
-  compat: boolean;
-}
+/** The settings the reference implements, every one given. */
+export type RefSettings = Required<
+  Pick<NativeInfllmSettings, 'nInit' | 'nLocal' | 'blockSize' | 'topk' | 'reprTopk' | 'chunk' | 'compat'>
+>;
 
 /** One layer's inputs for a call: q [n, nHead, headDim], k/v [n, nHeadKv, headDim]. */
 export interface LayerInput {
@@ -36,13 +26,8 @@ export interface LayerInput {
   v: Float32Array;
 }
 
-export interface RefRecord {
-  layer: number;
-  qStart: number;
-  qLen: number;
-  nBlocks: number;
-  scored: boolean;
-  selected: number[];
+/** A retrieval decision as the native memory reports it (scores aside), plus what explains it. */
+export interface RefRecord extends Omit<RetrievalRecord, 'scores'> {
   /** Relevance of every existing block (scored chunks only). */
   allScores: number[];
   /** k-th best minus (k+1)-th best relevance (Infinity when not scored). */

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NativeInfllmSettings, NativeKvType, NativeModel, NativeSamplingParams, NativeSession } from '../../engine/binding/ModelBinding.js';
 import { modelApi } from './golden.js';
+import { readInfllmGolden } from './infllmGolden.js';
 import { sharedPath } from './shared.js';
 
 /** CRC-32C (Castagnoli, reflected 0x82F63B78, init/final xor 0xFFFFFFFF), one bit at a time. */
@@ -52,6 +53,11 @@ export function manifestChecks(dir: string): { listed: [string, number, string][
 
 /** Names of the files of a saved memory folder, sorted. */
 export const memoryFiles = (dir: string): string[] => readdirSync(dir).sort();
+
+/** Prompt `run` of the cfgA InfLLM golden file (run 0: P1, 926 tokens; run 5: P3, 942 tokens). */
+export function goldenPrompt(run: number): Int32Array {
+  return Int32Array.from(readInfllmGolden(sharedPath('golden', 'infllm', 'infllm_cfgA_issue61fix.json')).runs[run].prompt_ids);
+}
 
 /**
  * stories260K with one compute thread: these tests make thousands of 1-token evals, which a

@@ -5,6 +5,7 @@
 import { loadBinding } from '../../engine/binding/loadBinding.js';
 import type { MemoryLayout, MemoryTestingApi, RetrievalRecord, TestMemory, TestMemoryOptions } from '../../engine/binding/MemoryTestingBinding.js';
 import type { NativeInfllmSettings } from '../../engine/binding/ModelBinding.js';
+import { makeRng } from './ggmlReference.js';
 import type { LayerInput, RefLayout, RefSettings } from './infllmReference.js';
 
 /** The memory test surface of the native binding. */
@@ -12,16 +13,9 @@ export function memoryApi(): MemoryTestingApi {
   return loadBinding()._testing.memory;
 }
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
+/** Deterministic uniform [0, 1) generator (mulberry32, ggmlReference's makeRng). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return makeRng(seed).next;
 }
 
 /** Standard normal sample (Box-Muller). */
@@ -115,13 +109,8 @@ export function refSettings(s: Required<NativeInfllmSettings>): RefSettings {
   return { nInit: s.nInit, nLocal: s.nLocal, blockSize: s.blockSize, topk: s.topk, reprTopk: s.reprTopk, chunk: s.chunk, compat: s.compat };
 }
 
-/** max |a - b| over all elements. */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+/** max |a - b| over all elements (one definition for every test: golden.ts). */
+export { maxAbsDiff } from './golden.js';
 
 /** True when both arrays hold exactly the same bits. */
 export function bitEqual(a: Float32Array, b: Float32Array): boolean {

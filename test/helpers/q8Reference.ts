@@ -15,7 +15,7 @@
  *   (+ m * s for Q4_1 / Q5_1), with the float32 accumulation bound the engine must meet.
  */
 import { U32 } from './dotReference.js';
-import { f16ToNumber, numberToF16, typeTraits, type GgmlTypeName } from './ggmlReference.js';
+import { f16ToNumber, numberToF16, roundHalfEven, scaleMinK4, typeTraits, type GgmlTypeName } from './ggmlReference.js';
 
 export type ActKind = 'q8_0' | 'q8_1' | 'q8_K';
 
@@ -42,14 +42,6 @@ export function actKind(type: GgmlTypeName): ActKind {
 }
 
 const f32 = Math.fround;
-
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v);
-  const r = v - f;
-  if (r > 0.5) return f + 1;
-  if (r < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
 
 const f32Bits = (v: number): number => new Uint32Array(new Float32Array([v]).buffer)[0];
 
@@ -129,12 +121,6 @@ interface IntBlock {
 
 const h16 = (v: DataView, o: number): number => f16ToNumber(v.getUint16(o, true));
 const nib = (byte: number, high: boolean): number => (high ? byte >> 4 : byte & 15);
-
-/** 6-bit scale and min of sub-block s of a Q4_K / Q5_K block (12 packed bytes at o). */
-function scaleMinK4(b: Uint8Array, o: number, s: number): [number, number] {
-  if (s < 4) return [b[o + s] & 63, b[o + s + 4] & 63];
-  return [(b[o + s + 4] & 15) | ((b[o + s - 4] >> 6) << 4), (b[o + s + 4] >> 4) | ((b[o + s] >> 6) << 4)];
-}
 
 function intBlock(type: GgmlTypeName, b: Uint8Array, o: number): IntBlock {
   const n = typeTraits[type].blockSize;

@@ -4,6 +4,8 @@
  * dequantized to float64 by ggmlReference.ts (independently of the native code), for the float64
  * forward reference in forwardReference.ts. `mutate` crafts broken files for the loader tests.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GgufWriter } from '../../engine/gguf/GgufWriter.js';
 import { dequantizeRow, makeRng, randomBlocks, typeTraits, type GgmlTypeName, type Rng } from './ggmlReference.js';
 
@@ -160,4 +162,18 @@ export function buildTinyModel(specIn: TinyModelSpec = {}): TinyModel {
   vector('output_norm.weight', normalish(r, nEmbd, 1, 0.2));
   if (!spec.tied) matrix('output.weight', nEmbd, spec.nVocab);
   return { bytes: w.toBytes(), spec, weights };
+}
+
+/**
+ * A writer of crafted models into `dir` (a test file's temp folder) as m0.gguf, m1.gguf, ...:
+ * give it a spec to build, or a model already built; it returns the file's path.
+ */
+export function tinyModelWriter(dir: string): (model: TinyModelSpec | TinyModel) => string {
+  let n = 0;
+  return (model) => {
+    const m = 'bytes' in model ? model : buildTinyModel(model);
+    const path = join(dir, `m${n++}.gguf`);
+    writeFileSync(path, m.bytes);
+    return path;
+  };
 }

@@ -5,42 +5,22 @@
  * head) and every GGML type the engine supports (Q5_1 is in no shared model). Also checks that
  * the logits do not depend on how a sequence is split into calls, nor on the thread count.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allTypeNames } from '../helpers/ggmlReference.js';
 import { makeTempDir } from '../helpers/gguf.js';
-import { maxAbsDiff, modelApi, row } from '../helpers/golden.js';
-import { referenceForward } from '../helpers/forwardReference.js';
-import { buildTinyModel, type TinyModel, type TinyModelSpec } from '../helpers/tinyModel.js';
+import { diffToReference, logitsOverCalls, SPLIT_RUNS, TOKENS } from '../helpers/forwardRuns.js';
+import { buildTinyModel, tinyModelWriter, type TinyModelSpec } from '../helpers/tinyModel.js';
 
 const tmp = makeTempDir('fwd-ref');
 afterAll(() => tmp.cleanup());
 
-let fileNo = 0;
-function writeModel(m: TinyModel): string {
-  const path = join(tmp.dir, `m${fileNo++}.gguf`);
-  writeFileSync(path, m.bytes);
-  return path;
-}
-
-const TOKENS = [3, 17, 5, 5, 30, 1, 22, 9, 14, 2, 38, 7];
+const writeModel = tinyModelWriter(tmp.dir);
 
 /** Max |engine - reference| over all positions, and the largest |reference logit|. */
 async function compare(spec: TinyModelSpec): Promise<{ diff: number; scale: number }> {
   const m = buildTinyModel(spec);
   // Exact numerics: compared with a float64 forward pass on exactly dequantized weights.
-  const model = await modelApi().modelLoad(writeModel(m), { threads: 2, numerics: 'exact' });
-  const s = model.createSession({ attention: 'full' });
-  const r = await s.eval(Int32Array.from(TOKENS), { logits: 'all' });
-  const want = referenceForward(m, TOKENS);
-  let diff = 0, scale = 0;
-  want.forEach((w, t) => {
-    diff = Math.max(diff, maxAbsDiff(row(r.logits as Float32Array, t, m.spec.nVocab), w));
-    for (const v of w) scale = Math.max(scale, Math.abs(v));
-  });
-  model.dispose();
-  return { diff, scale };
+  return diffToReference(m, await logitsOverCalls(writeModel(m), { threads: 2, numerics: 'exact' }, [TOKENS.length]));
 }
 
 // Tolerance: float32 activations with exact weights against float64. Each float32 dot product of
@@ -78,22 +58,9 @@ describe('forward pass vs float64 reference on crafted models', () => {
   it('is independent of call splits and thread count (bit-identical logits)', async () => {
     const m = buildTinyModel({ arch: 'qwen2', nVocab: 40 });
     const path = writeModel(m);
-    const run = async (threads: number, splits: number[]): Promise<Float32Array> => {
-      const model = await modelApi().modelLoad(path, { threads, numerics: 'exact' });
-      const s = model.createSession({ attention: 'full' });
-      const rows: Float32Array[] = [];
-      let at = 0;
-      for (const n of splits) {
-        const r = await s.eval(Int32Array.from(TOKENS.slice(at, at + n)), { logits: 'all' });
-        rows.push(r.logits as Float32Array);
-        at += n;
-      }
-      model.dispose();
-      return Float32Array.from(rows.flatMap((x) => Array.from(x)));
-    };
-    const one = await run(1, [TOKENS.length]);
-    for (const [threads, splits] of [[2, [TOKENS.length]], [1, [5, 1, 6]], [2, Array(TOKENS.length).fill(1)]] as [number, number[]][]) {
-      const other = await run(threads, splits);
+    const one = await logitsOverCalls(path, { threads: 1, numerics: 'exact' }, [TOKENS.length]);
+    for (const [threads, splits] of SPLIT_RUNS) {
+      const other = await logitsOverCalls(path, { threads, numerics: 'exact' }, splits);
       expect(Buffer.from(other.buffer).equals(Buffer.from(one.buffer)), `${threads} threads, splits ${splits}`).toBe(true);
     }
   });

@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeModel } from '../../engine/binding/ModelBinding.js';
-import { blob, greedy, loadModel, maxAbsDiff, readGolden, row, type GoldenCase } from '../helpers/golden.js';
+import { argmax, blob, greedy, loadModel, maxAbsDiff, readGolden, row, type GoldenCase } from '../helpers/golden.js';
 import { sharedPath } from '../helpers/shared.js';
 
 // README limits (about twice llama.cpp's measured gap to exact math): rounding to a grid is
@@ -96,9 +96,3 @@ describe.each(files)('synthetic golden, fast numerics: %s', (file) => {
   });
 });
 
-/** First maximum (greedy's tie rule). */
-function argmax(x: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-  return best;
-}

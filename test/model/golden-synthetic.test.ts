@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeModel, NativeSession } from '../../engine/binding/ModelBinding.js';
-import { blob, greedy, loadModel, maxAbsDiff, readGolden, row, type GoldenCase } from '../helpers/golden.js';
+import { argmax, blob, greedy, loadModel, maxAbsDiff, readGolden, row, type GoldenCase } from '../helpers/golden.js';
 import { sharedPath } from '../helpers/shared.js';
 
 // Tolerance 5e-4 (README "Suggested checks"): the engine dequantizes weights exactly and keeps
@@ -87,9 +87,3 @@ describe.each(files)('synthetic golden: %s', (file) => {
   }
 });
 
-/** First maximum (greedy's tie rule). */
-function argmax(x: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-  return best;
-}

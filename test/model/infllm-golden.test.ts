@@ -11,8 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeModel, NativeSession } from '../../engine/binding/ModelBinding.js';
-import { loadModel, maxAbsDiff } from '../helpers/golden.js';
-import { argmax, goldenLogits, readInfllmGolden, replayRun, settingsOf, type GoldenConfig, type GoldenRun } from '../helpers/infllmGolden.js';
+import { argmax, loadModel, maxAbsDiff } from '../helpers/golden.js';
+import { goldenLogits, readInfllmGolden, replayRun, settingsOf, type GoldenConfig, type GoldenRun } from '../helpers/infllmGolden.js';
 import { compareRun, goldenSelectionDiffs, selectionVerdict } from '../helpers/infllmGoldenCompare.js';
 import { sharedPath } from '../helpers/shared.js';
 

@@ -4,11 +4,8 @@
  * the next run resumes from the child's last checkpoint instead of starting over (its first
  * prefill event), and the memory it finishes has the same content as an uninterrupted run's.
  */
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extract } from '../../engine/ingest/extract.js';
 import { IngestJob } from '../../engine/library/IngestJob.js';
@@ -17,24 +14,16 @@ import { LibraryService } from '../../engine/library/LibraryService.js';
 import { Model } from '../../engine/model/Model.js';
 import { makeTempDir, removeTempDir } from '../helpers/libraryFakes.js';
 import { memoryContent } from '../helpers/savedMemory.js';
+import { childScript, runTsChild, type ChildRun } from '../helpers/tsChild.js';
 import { sharedPath } from '../helpers/shared.js';
 import { storyText } from '../helpers/storyText.js';
 
-const child = fileURLToPath(new URL('../helpers/ingestKillChild.ts', import.meta.url));
-const jitiRegister = join(createRequire(import.meta.url).resolve('jiti/package.json'), '..', 'lib', 'jiti-register.mjs');
+const child = childScript('ingestKillChild.ts');
 const SETTINGS = { nInit: 4, nLocal: 64, blockSize: 16, topk: 4, reprTopk: 2, chunk: 16, cache: 4 };
 const EVERY = 96;
 
-function runChild(root: string, source: string, killAfter: number): Promise<{ signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', pathToFileURL(jitiRegister).href, child, root, source, JSON.stringify(SETTINGS), String(EVERY), String(killAfter)],
-      { timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ signal: (err as { signal?: string } | null)?.signal ?? null, stdout, stderr }),
-    );
-  });
-}
+const runChild = (root: string, source: string, killAfter: number): Promise<ChildRun> =>
+  runTsChild(child, [root, source, JSON.stringify(SETTINGS), String(EVERY), String(killAfter)], 120_000);
 
 let dir: string;
 let model: Model;

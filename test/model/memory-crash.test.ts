@@ -7,20 +7,15 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBinding } from '../../engine/binding/loadBinding.js';
 import type { NativeModel } from '../../engine/binding/ModelBinding.js';
 import { makeTempDir } from '../helpers/gguf.js';
-import { continueSession, loadStories, sameContinuation, smallSettings } from '../helpers/memio.js';
-import { sharedPath } from '../helpers/shared.js';
+import { continueSession, goldenPrompt, loadStories, sameContinuation, smallSettings } from '../helpers/memio.js';
+import { childScript, tsChildArgs } from '../helpers/tsChild.js';
 
-const golden = JSON.parse(readFileSync(sharedPath('golden', 'infllm', 'infllm_cfgA_issue61fix.json'), 'utf8')) as {
-  runs: { prompt_ids: number[] }[];
-};
-const PROMPT = Int32Array.from(golden.runs[0].prompt_ids);
+const PROMPT = goldenPrompt(0);
 const OLD_LEN = 300;
 const S = { ...smallSettings('q8') };
 const OPEN = { attention: 'infllm' as const, infllm: S };
@@ -74,13 +69,12 @@ describe('save is crash-safe', () => {
     s.dispose();
   });
 
-  const child = fileURLToPath(new URL('../helpers/memioSaveChild.ts', import.meta.url));
-  const jiti = join(createRequire(import.meta.url).resolve('jiti/package.json'), '..', 'lib', 'jiti-register.mjs');
+  const child = childScript('memioSaveChild.ts');
 
   /** Runs the child until it hangs inside the save at `step`, then SIGKILLs it. */
   async function killMidSave(dir: string, step: string): Promise<string | null> {
     return new Promise((resolve, reject) => {
-      const p = execFile(process.execPath, ['--import', pathToFileURL(jiti).href, child, dir, step, String(PROMPT.length), JSON.stringify(S)], { timeout: 120_000 }, (err) =>
+      const p = execFile(process.execPath, tsChildArgs(child, [dir, step, String(PROMPT.length), JSON.stringify(S)]), { timeout: 120_000 }, (err) =>
         resolve((err as { signal?: string } | null)?.signal ?? null),
       );
       const poll = setInterval(() => {

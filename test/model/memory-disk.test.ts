@@ -4,20 +4,16 @@
  * instead of resident; a rolled-back call truncates the segment; scratch files live exactly as long
  * as some session (or fork) uses their blocks.
  */
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryLayout } from '../../engine/binding/MemoryTestingBinding.js';
 import type { NativeModel } from '../../engine/binding/ModelBinding.js';
 import { makeTempDir } from '../helpers/gguf.js';
-import { continueSession, loadStories, sameContinuation, smallSettings } from '../helpers/memio.js';
+import { continueSession, goldenPrompt, loadStories, sameContinuation, smallSettings } from '../helpers/memio.js';
 import { memoryApi, nativeCall, randomInputs, rng, sliceInputs } from '../helpers/memoryHarness.js';
-import { sharedPath } from '../helpers/shared.js';
 
-const golden = JSON.parse(readFileSync(sharedPath('golden', 'infllm', 'infllm_cfgA_issue61fix.json'), 'utf8')) as {
-  runs: { prompt_ids: number[] }[];
-};
-const PROMPT = Int32Array.from(golden.runs[0].prompt_ids);
+const PROMPT = goldenPrompt(0);
 
 let model: NativeModel;
 const tmp = makeTempDir('memio-disk');

@@ -11,15 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeModel, NativeSession } from '../../engine/binding/ModelBinding.js';
 import { makeTempDir } from '../helpers/gguf.js';
 import { loadModel } from '../helpers/golden.js';
-import { f16BitsToNumber } from '../helpers/fp16.js';
-import { crc32c, editManifest, hex8, loadStories, smallSettings } from '../helpers/memio.js';
-import { sharedPath } from '../helpers/shared.js';
+import { f16ToNumber } from '../helpers/ggmlReference.js';
+import { crc32c, editManifest, goldenPrompt, hex8, loadStories, smallSettings } from '../helpers/memio.js';
 import { buildTinyModel } from '../helpers/tinyModel.js';
 
-const golden = JSON.parse(readFileSync(sharedPath('golden', 'infllm', 'infllm_cfgA_issue61fix.json'), 'utf8')) as {
-  runs: { prompt_ids: number[] }[];
-};
-const PROMPT = Int32Array.from(golden.runs[5].prompt_ids); // P3, 942 tokens
+const PROMPT = goldenPrompt(5); // P3, 942 tokens
 const S = smallSettings('f16');
 const OPEN = { attention: 'infllm' as const, infllm: S };
 
@@ -102,7 +98,7 @@ describe('open refuses', () => {
     // manifest listing that file's size and CRC-32C, formatVersion 1.
     const dir = copyOfSaved();
     const h = readFileSync(join(dir, 'reprs.bin'));
-    const rows = Float32Array.from({ length: h.length / 2 }, (_, i) => f16BitsToNumber(h.readUInt16LE(2 * i)));
+    const rows = Float32Array.from({ length: h.length / 2 }, (_, i) => f16ToNumber(h.readUInt16LE(2 * i)));
     const v1 = new Uint8Array(rows.buffer);
     writeFileSync(join(dir, 'reprs.bin'), v1);
     const relist = (version: number) =>

@@ -11,13 +11,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeInfllmStorage, NativeKvType, NativeModel, NativeSamplingParams } from '../../engine/binding/ModelBinding.js';
 import { makeTempDir } from '../helpers/gguf.js';
-import { continueSession, crc32c, hex8, loadStories, manifestChecks, sameContinuation, smallSettings } from '../helpers/memio.js';
+import { continueSession, crc32c, goldenPrompt, hex8, loadStories, manifestChecks, sameContinuation, smallSettings } from '../helpers/memio.js';
 import { sharedPath } from '../helpers/shared.js';
 
-const golden = JSON.parse(readFileSync(sharedPath('golden', 'infllm', 'infllm_cfgA_issue61fix.json'), 'utf8')) as {
-  runs: { prompt_ids: number[] }[];
-};
-const PROMPT = Int32Array.from(golden.runs[0].prompt_ids); // 926 tokens
+const PROMPT = goldenPrompt(0); // 926 tokens
 const GREEDY: NativeSamplingParams = { temperature: 0 };
 // Temperature sampling with penalties: the next token depends on the RNG stream (position) and on
 // the saved token history, so this also checks that both survive the round trip.

@@ -8,16 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/gguf.js';
 import { modelApi } from '../helpers/golden.js';
 import { sharedPath } from '../helpers/shared.js';
-import { buildTinyModel, type TinyModelSpec } from '../helpers/tinyModel.js';
+import { tinyModelWriter, type TinyModelSpec } from '../helpers/tinyModel.js';
 
 const tmp = makeTempDir('model-load');
 afterAll(() => tmp.cleanup());
-let n = 0;
-function file(spec: TinyModelSpec): string {
-  const path = join(tmp.dir, `m${n++}.gguf`);
-  writeFileSync(path, buildTinyModel(spec).bytes);
-  return path;
-}
+const file = tinyModelWriter(tmp.dir);
 
 const rejects = (spec: TinyModelSpec, code: string, message: RegExp) =>
   expect(modelApi().modelLoad(file(spec))).rejects.toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));

@@ -10,16 +10,11 @@ import { loadBinding } from '../../engine/binding/loadBinding.js';
 import { makeTempDir } from '../helpers/gguf.js';
 import { loadModel, modelApi } from '../helpers/golden.js';
 import { sharedPath } from '../helpers/shared.js';
-import { buildTinyModel, type TinyModelSpec } from '../helpers/tinyModel.js';
+import { tinyModelWriter } from '../helpers/tinyModel.js';
 
 const tmp = makeTempDir('model-load');
 afterAll(() => tmp.cleanup());
-let n = 0;
-function file(spec: TinyModelSpec): string {
-  const path = join(tmp.dir, `m${n++}.gguf`);
-  writeFileSync(path, buildTinyModel(spec).bytes);
-  return path;
-}
+const file = tinyModelWriter(tmp.dir);
 
 describe('modelLoad info, fingerprint, progress, cancellation', () => {
   it('reports hyperparameters (defaults: head_count_kv = head_count, rope base 10000, vocab from the token list)', async () => {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { GgufFileInfo } from '../../engine/binding/GgufBinding.js';
 import { EngineError } from '../../engine/errors.js';
 import { readGgufSync } from '../../engine/model/gguf.js';
+import { makeRng } from '../helpers/ggmlReference.js';
 import { makeTempDir } from '../helpers/gguf.js';
 import { sharedPath } from '../helpers/shared.js';
 
@@ -21,18 +22,6 @@ const WARMUP = 200;
 const ALLOWED = new Set([
   'GGUF_BAD_MAGIC', 'GGUF_UNSUPPORTED_VERSION', 'GGUF_TRUNCATED', 'GGUF_CORRUPT', 'GGUF_MISALIGNED', 'UNSUPPORTED_TENSOR_TYPE',
 ]);
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Model {
   name: string;
@@ -121,7 +110,7 @@ describe(`GGUF fuzz (seed 0x${SEED.toString(16)}, ${CASES} cases)`, () => {
       const path = sharedPath('models', `${name}.gguf`);
       return { name, bytes: readFileSync(path), dataOffset: readGgufSync(path, { arrays: 'summary' }).dataOffset };
     });
-    const rand = mulberry32(SEED);
+    const rand = makeRng(SEED).next; // mulberry32
     const work = Buffer.alloc(Math.max(...models.map((m) => m.bytes.length)));
     const outcomes = new Map<string, number>();
     let rssStart = 0;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../engine/binding/loadBinding.js';
 import { allTypeNames, dequantizeRow, makeRng, randomBlocks, typeTraits } from '../helpers/ggmlReference.js';
-import { dot64, dotErrorBound, randomActivations } from '../helpers/dotReference.js';
+import { dot64, dotErrorBound, q8IntegerDot, randomActivations } from '../helpers/dotReference.js';
 
 const k = loadBinding()._testing.kernels;
 const variants = k.variants();
@@ -39,19 +39,7 @@ describe('vecDot vs float64 dequantize-then-dot', () => {
 
   it('is exact when every product and partial sum is representable', () => {
     // Q8_0 with d = 1 and small integer activations: every partial sum is an integer < 2^24.
-    const bytes = new Uint8Array(34 * 3);
-    const view = new DataView(bytes.buffer);
-    const x = new Float32Array(96);
-    let exact = 0;
-    for (let b = 0; b < 3; b++) {
-      view.setUint16(b * 34, 0x3c00, true);
-      for (let j = 0; j < 32; j++) {
-        const q = ((b * 32 + j) * 37) % 255 - 127;
-        view.setInt8(b * 34 + 2 + j, q);
-        x[b * 32 + j] = (j % 7) - 3;
-        exact += q * x[b * 32 + j];
-      }
-    }
+    const { bytes, x, exact } = q8IntegerDot((j) => (j % 7) - 3);
     for (const variant of variants) expect(k.vecDot(variant, 8, bytes, x)).toBe(exact);
   });
 

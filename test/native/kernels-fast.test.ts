@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../engine/binding/loadBinding.js';
 import { makeRng, randomBlocks, rowBytes, typeTraits, type GgmlTypeName } from '../helpers/ggmlReference.js';
-import { randomActivations } from '../helpers/dotReference.js';
-import { actKind, encodeActivations, fastDotReference, quantizeActivations, type ActKind } from '../helpers/q8Reference.js';
+import { q8IntegerDot, randomActivations } from '../helpers/dotReference.js';
+import { encodeActivations, fastDotReference, quantizeActivations, type ActKind } from '../helpers/q8Reference.js';
 
 const k = loadBinding()._testing.kernels;
 const variants = k.variants();
@@ -123,19 +123,7 @@ describe('fast vecDot vs the exact value of the quantized dot product', () => {
   it('is exact when every scale product and lane sum is representable', () => {
     // Q8_0 weights with d = 1 and activations whose block maximum is 127 (id = 1, d = 1): the
     // quantized activations are the integers themselves and every partial sum is an integer < 2^24.
-    const bytes = new Uint8Array(34 * 3);
-    const view = new DataView(bytes.buffer);
-    const x = new Float32Array(96);
-    let exact = 0;
-    for (let b = 0; b < 3; b++) {
-      view.setUint16(b * 34, 0x3c00, true);
-      for (let j = 0; j < 32; j++) {
-        const q = (((b * 32 + j) * 37) % 255) - 127;
-        view.setInt8(b * 34 + 2 + j, q);
-        x[b * 32 + j] = j === 0 ? 127 : (j % 7) - 3;
-        exact += q * x[b * 32 + j];
-      }
-    }
+    const { bytes, x, exact } = q8IntegerDot((j) => (j === 0 ? 127 : (j % 7) - 3));
     for (const v of variants) expect(k.vecDot(v, 8, bytes, x, 'fast')).toBe(exact);
   });
 

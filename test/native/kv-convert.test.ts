@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../engine/binding/loadBinding.js';
 import type { KernelProblem, KernelStage } from '../../engine/binding/MemoryTestingBinding.js';
 import type { NativeKvType } from '../../engine/binding/ModelBinding.js';
-import { roundHalfEven, toF16 } from '../helpers/fp16.js';
+import { toF16 } from '../helpers/fp16.js';
+import { roundHalfEven } from '../helpers/ggmlReference.js';
 import { bitEqual, memoryApi, randn, rng } from '../helpers/memoryHarness.js';
 
 const memio = () => loadBinding()._testing.memio;

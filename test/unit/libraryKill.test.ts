@@ -4,28 +4,16 @@
  * an empty .tmp, and either the complete document or none. The child runs the TypeScript sources
  * through jiti (installed with vite).
  */
-import { execFile } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LibraryService } from '../../engine/library/LibraryService.js';
 import { fakeExtractor, makeTempDir, removeTempDir } from '../helpers/libraryFakes.js';
+import { childScript, runTsChild, type ChildRun } from '../helpers/tsChild.js';
 
-const child = fileURLToPath(new URL('../helpers/libraryCrashChild.ts', import.meta.url));
-const jitiRegister = join(createRequire(import.meta.url).resolve('jiti/package.json'), '..', 'lib', 'jiti-register.mjs');
-
-function runChild(root: string, source: string, killAt: number): Promise<{ signal: string | null; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', pathToFileURL(jitiRegister).href, child, root, source, String(killAt)],
-      { timeout: 60_000 },
-      (err, stdout) => resolve({ signal: (err as { signal?: string } | null)?.signal ?? null, stdout }),
-    );
-  });
-}
+const child = childScript('libraryCrashChild.ts');
+const runChild = (root: string, source: string, killAt: number): Promise<ChildRun> =>
+  runTsChild(child, [root, source, String(killAt)], 60_000);
 
 let dir: string;
 beforeAll(async () => {

@@ -72,29 +72,35 @@ function whitespaceRun(s: ChunkScanner, pos: number, newlines: boolean): number 
   return -1;
 }
 
-/** GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
-export function splitGpt2(cps: Uint32Array, chunks: number[]): number[] {
+/**
+ * The loop both splitters share: per chunk, per position, a contraction, then the splitter's own
+ * alternatives (`middle`: the position after the piece it emitted, or -1 when none matched),
+ * then the trailing whitespace rules, else a one-code-point piece. `llama3`: case-insensitive
+ * contractions and the newline rule of the whitespace run.
+ */
+function splitChunks(
+  cps: Uint32Array,
+  chunks: number[],
+  llama3: boolean,
+  middle: (s: ChunkScanner, pos: number) => number,
+): number[] {
   const out: number[] = [];
   let start = 0;
   for (const len of chunks) {
     const s = new ChunkScanner(cps, start, start + len, out);
     start += len;
     for (let pos = s.ini; pos < s.end; ) {
-      const cpt = s.cpt(pos);
-      const c = contraction(s, pos, false);
+      const c = contraction(s, pos, llama3);
       if (c > 0) {
         pos += s.add(pos + c);
         continue;
       }
-      let f2 = cpt === 0x20 ? s.flags(pos + 1) : s.flags(pos);
-      const run = isLetter(f2) ? isLetter : isNumber(f2) ? isNumber : isOther(f2) ? isOther : undefined;
-      if (run) {
-        if (cpt === 0x20) pos++;
-        while (run(f2)) f2 = s.flags(++pos);
-        s.add(pos);
+      const after = middle(s, pos);
+      if (after >= 0) {
+        pos = after;
         continue;
       }
-      const next = whitespaceRun(s, pos, false);
+      const next = whitespaceRun(s, pos, llama3);
       if (next >= 0) {
         pos = next;
         s.add(pos);
@@ -106,56 +112,52 @@ export function splitGpt2(cps: Uint32Array, chunks: number[]): number[] {
   return out;
 }
 
+/** GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
+export function splitGpt2(cps: Uint32Array, chunks: number[]): number[] {
+  return splitChunks(cps, chunks, false, (s, pos) => {
+    const cpt = s.cpt(pos);
+    let f2 = cpt === 0x20 ? s.flags(pos + 1) : s.flags(pos);
+    const run = isLetter(f2) ? isLetter : isNumber(f2) ? isNumber : isOther(f2) ? isOther : undefined;
+    if (!run) return -1;
+    if (cpt === 0x20) pos++;
+    while (run(f2)) f2 = s.flags(++pos);
+    s.add(pos);
+    return pos;
+  });
+}
+
 /** Llama 3: (?i:'s|…)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+ */
 export function splitLlama3(cps: Uint32Array, chunks: number[]): number[] {
-  const out: number[] = [];
-  let start = 0;
-  for (const len of chunks) {
-    const s = new ChunkScanner(cps, start, start + len, out);
-    start += len;
-    for (let pos = s.ini; pos < s.end; ) {
-      const cpt = s.cpt(pos);
-      const flags = s.flags(pos);
-      const c = contraction(s, pos, true);
-      if (c > 0) {
-        pos += s.add(pos + c);
-        continue;
-      }
-      if (!(cpt === CR || cpt === LF || isNumber(flags)) && (isLetter(flags) || isLetter(s.flags(pos + 1)))) {
-        pos++;
-        while (isLetter(s.flags(pos))) pos++;
-        s.add(pos);
-        continue;
-      }
-      if (isNumber(flags)) {
-        let ini = pos;
-        while (isNumber(s.flags(pos))) {
-          if (++pos - ini >= 3) {
-            s.add(pos);
-            ini = pos;
-          }
-        }
-        s.add(pos);
-        continue;
-      }
-      let f2 = cpt === 0x20 ? s.flags(pos + 1) : flags;
-      // llama.cpp tests the current code point's flags here and the look-ahead's in the loop.
-      if (!isSpace(f2) && !isLetter(f2) && !isNumber(f2) && flags !== 0) {
-        if (cpt === 0x20) pos++;
-        while (isOther(f2)) f2 = s.flags(++pos);
-        let c2 = s.cpt(pos);
-        while (c2 === CR || c2 === LF) c2 = s.cpt(++pos);
-        s.add(pos);
-        continue;
-      }
-      const next = whitespaceRun(s, pos, true);
-      if (next >= 0) {
-        pos = next;
-        s.add(pos);
-        continue;
-      }
-      s.add(++pos); // no match
+  return splitChunks(cps, chunks, true, (s, pos) => {
+    const cpt = s.cpt(pos);
+    const flags = s.flags(pos);
+    if (!(cpt === CR || cpt === LF || isNumber(flags)) && (isLetter(flags) || isLetter(s.flags(pos + 1)))) {
+      pos++;
+      while (isLetter(s.flags(pos))) pos++;
+      s.add(pos);
+      return pos;
     }
-  }
-  return out;
+    if (isNumber(flags)) {
+      let ini = pos;
+      while (isNumber(s.flags(pos))) {
+        if (++pos - ini >= 3) {
+          s.add(pos);
+          ini = pos;
+        }
+      }
+      s.add(pos);
+      return pos;
+    }
+    let f2 = cpt === 0x20 ? s.flags(pos + 1) : flags;
+    // llama.cpp tests the current code point's flags here and the look-ahead's in the loop.
+    if (!isSpace(f2) && !isLetter(f2) && !isNumber(f2) && flags !== 0) {
+      if (cpt === 0x20) pos++;
+      while (isOther(f2)) f2 = s.flags(++pos);
+      let c2 = s.cpt(pos);
+      while (c2 === CR || c2 === LF) c2 = s.cpt(++pos);
+      s.add(pos);
+      return pos;
+    }
+    return -1;
+  });
 }

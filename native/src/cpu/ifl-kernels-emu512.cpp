@@ -3,22 +3,20 @@
 // chosen by kernels_best_variant). It instantiates the same shared templates with the same
 // constants as ifl-kernels-avx512.cpp and the same lane-sum tree, so on CPUs with AVX-512 its
 // results must equal the real variant's bit for bit, and on CPUs without it the 16-lane code
-// paths (tile shapes, tails, scratch layout) are still exercised.
+// paths (tile shapes, tails, scratch layout) are still exercised. Only the vector type and tile
+// constants are here; the body is ifl-kernels-body.inc.
 #include "ifl-kernels-variants.h"
+
+#define IFL_KERN_NS kern_emu512
 
 #if defined(IFL_X86)
 #include <immintrin.h>
 
-#include <cstring>
-#include <type_traits>
-#include <utility>
-
-#include "ifl-fp16.h"
-#include "ifl-quants.h"
-
 #define IFL_KERNEL_VARIANT_TU 1
 
 namespace {
+
+#include "ifl-vec8-simd.h"
 
 struct vreg {
     __m256 lo, hi;   // lanes 0-7, 8-15
@@ -29,9 +27,6 @@ constexpr int DEC_R = 8;
 
 constexpr int FUSED_R = 4;
 constexpr bool FUSED_DECODE = false;
-
-#include "ifl-dequant-simd.h"
-#include "ifl-dequant-rows-simd.h"
 
 inline vreg v_zero() { return {_mm256_setzero_ps(), _mm256_setzero_ps()}; }
 inline vreg v_load(const float * p) { return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)}; }
@@ -47,32 +42,7 @@ inline vreg v_load_tail(const float * p, int n) {  // n < 16, other lanes 0 (lik
 // The AVX-512 tree: (l, l+8), then reduce8.
 inline float v_reduce(vreg v) { return reduce8(_mm256_add_ps(v.lo, v.hi)); }
 
-#include "ifl-matmul-simd.h"
-
 } // namespace
-
-namespace ifl::kern_emu512 {
-
-size_t matmul_scratch_floats() { return W_SCRATCH + ACC_SCRATCH; }
-
-void matmul_rows(const matmul_job & job, int64_t o0, int64_t o1, float * scratch) {
-    matmul_rows_impl(job, o0, o1, scratch);
-}
-
-void dequantize(ggml_type t, const void * src, float * dst, int64_t n) {
-    dequant_range(t, static_cast<const uint8_t *>(src), 0, n, dst);
-}
-
-} // namespace ifl::kern_emu512
-
-#else  // not x86
-
-#include "ifl-error.h"
-
-namespace ifl::kern_emu512 {
-size_t matmul_scratch_floats() { return 0; }
-void matmul_rows(const matmul_job &, int64_t, int64_t, float *) { throw_error(status::internal, "kern_emu512 kernels are x86 only"); }
-void dequantize(ggml_type, const void *, float *, int64_t) { throw_error(status::internal, "kern_emu512 kernels are x86 only"); }
-} // namespace ifl::kern_emu512
-
 #endif
+
+#include "ifl-kernels-body.inc"

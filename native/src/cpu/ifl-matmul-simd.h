@@ -10,7 +10,8 @@
 // partial vector uses zero-filled loads. Chunks spill acc to scratch and reload it unchanged.
 // Then y = v_reduce(acc). Tile shapes only change which outputs are computed together.
 // FUSED_DECODE (AVX2 only, where VL == 8 and v_reduce is reduce8) enables the fused one-token
-// path below. Include only from a variant .cpp, inside `namespace {`, after ifl-dequant-simd.h.
+// path below. Include only from a variant .cpp (ifl-kernels-body.inc), inside `namespace {`, after
+// ifl-vec8-simd.h and ifl-dequant-simd.h.
 #pragma once
 
 #if !defined(IFL_KERNEL_VARIANT_TU)

@@ -84,14 +84,8 @@ size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
 } // namespace
 
 bool qdot_type_has_fast(ggml_type t) {
-    switch (t) {
-        case ggml_type::q4_0: case ggml_type::q4_1: case ggml_type::q5_0: case ggml_type::q5_1:
-        case ggml_type::q8_0: case ggml_type::q2_k: case ggml_type::q3_k: case ggml_type::q4_k:
-        case ggml_type::q5_k: case ggml_type::q6_k:
-            return true;
-        default:
-            return false;
-    }
+    // Every supported block-quantized type; the 1-element "blocks" of F32/F16/BF16 have none.
+    return quants_type_supported(t) && ggml_type_get_traits((uint32_t)t)->block_size > 1;
 }
 
 act_kind qdot_act_kind(ggml_type t) {

@@ -1,6 +1,7 @@
 // ifl-qkernels-variants.h — the entry points every fast-kernel variant translation unit exports
-// (ifl-qkernels-avx2.cpp, -avx512.cpp, -avx512vnni.cpp, -emu512.cpp), used by the dispatch in
-// ifl-qmatmul.cpp. Declarations only (see ifl-fp16.h for why nothing here may be inline).
+// (ifl-qkernels-avx2.cpp, -avx512.cpp, -avx512vnni.cpp, -emu512.cpp: one body,
+// ifl-qkernels-body.inc), used by the dispatch in ifl-qmatmul.cpp. Declarations only (see
+// ifl-fp16.h for why nothing here may be inline).
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,7 @@
 // ifl-qmatmul-simd.h — the fast (8-bit activation) matmul kernels shared by the SIMD variants:
 // integer lane sums per block (maddubs/madd, or VNNI), then the float steps of ifl-qdot.h in
 // its order. The including translation unit defines, inside the same anonymous namespace and
-// before including this file (after ifl-qdecode-simd.h):
+// before including this file (after ifl-vec8-simd.h and ifl-qdecode-simd.h):
 //   QDEC32_R / QDECK_R (rows per decode tile: several rows give independent FMA chains for the
 //   short 32-element blocks; one row at a time reads the weights as a single stream, which
 //   measured 1.5x faster from memory for K-quants), QM32_R x QM32_T and QMK_R x QMK_T (prefill
@@ -32,13 +32,6 @@ inline __m256i q_dot4s(__m256i acc, __m256i u, __m256i s, __m256i sc16) {
     return _mm256_dpwssd_epi32(acc, _mm256_maddubs_epi16(u, s), sc16);
 #endif
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), sc16));
-}
-// Fixed lane-sum tree of 8 floats: (l, l+4) -> (l, l+2) -> (0, 1) (ifl-qdot.h).
-inline float q_reduce8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 // [m, 0, 0, 0, 0, 0, 0, 0]
 inline __m256 q_lane0(float m) { return _mm256_setr_ps(m, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f); }
@@ -97,7 +90,7 @@ inline void qdecode_32(const ifl::qmatmul_job & j, int64_t o0) {
             if constexpr (D::has_m) acc[r] = _mm256_fmadd_ps(q_lane0(dec[r].m()), q_lane0(a.s[b]), acc[r]);
         }
     }
-    for (int r = 0; r < R; ++r) j.y[o0 + r] = q_reduce8(acc[r]);
+    for (int r = 0; r < R; ++r) j.y[o0 + r] = reduce8(acc[r]);
 }
 
 template <class D, int R>
@@ -127,7 +120,7 @@ inline void qdecode_k(const ifl::qmatmul_job & j, int64_t o0) {
             if constexpr (D::has_min) acc[r] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(m), _mm256_set1_ps(dec[r].dmin() * dx), acc[r]);
         }
     }
-    for (int r = 0; r < R; ++r) j.y[o0 + r] = q_reduce8(acc[r]);
+    for (int r = 0; r < R; ++r) j.y[o0 + r] = reduce8(acc[r]);
 }
 
 template <class D>

@@ -160,7 +160,7 @@ inline void qprefill_range(const ifl::qmatmul_job & j, int64_t o0, int64_t o1, f
                 }
             }
             for (int64_t t = 0; t < tb; ++t)
-                for (int64_t r = 0; r < rp; ++r) j.y[(t0 + t) * j.y_stride + p0 + r] = q_reduce8(_mm256_loadu_ps(acc + t * acc_ts + 8 * r));
+                for (int64_t r = 0; r < rp; ++r) j.y[(t0 + t) * j.y_stride + p0 + r] = reduce8(_mm256_loadu_ps(acc + t * acc_ts + 8 * r));
         }
     }
 }

@@ -11,15 +11,8 @@
 namespace ifl {
 
 bool quants_type_supported(ggml_type t) {
-    switch (t) {
-        case ggml_type::f32: case ggml_type::f16: case ggml_type::bf16:
-        case ggml_type::q4_0: case ggml_type::q4_1: case ggml_type::q5_0: case ggml_type::q5_1:
-        case ggml_type::q8_0: case ggml_type::q2_k: case ggml_type::q3_k: case ggml_type::q4_k:
-        case ggml_type::q5_k: case ggml_type::q6_k:
-            return true;
-        default:
-            return false;
-    }
+    const ggml_type_traits * tr = ggml_type_get_traits((uint32_t)t);
+    return tr && tr->supported;  // the traits table marks the types this engine computes with
 }
 
 namespace {
