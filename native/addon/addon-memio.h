@@ -28,11 +28,6 @@ Napi::Promise session_verify(Napi::Env env, const Napi::Object & session, sessio
 Napi::Promise model_open_session(Napi::Env env, model_area * area, std::shared_ptr<model_state> ms, std::string dir,
                                  const Napi::Value & options);
 
-// Runs `exec` on a worker while the session is marked busy (BUSY if an eval, save or another
-// job of it runs), then `done` on the JS thread; every failure rejects.
-Napi::Promise start_session_job(Napi::Env env, const Napi::Object & session, session_core & core, const char * name,
-                                std::function<void()> exec, promise_worker::done_fn done);
-
 // ---- test memories (binding._testing.memory, addon-memory.cpp) -----------------------------------
 // Saves / opens an InfLLM test memory under a fixed test identity (fingerprint "test-memory",
 // token history all 0): benchmarks and tests of the format without a model.
