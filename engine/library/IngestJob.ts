@@ -33,6 +33,8 @@ export const DEFAULT_CALL_TOKENS = 512;
 export const DEFAULT_CHECKPOINT_TOKENS = 65_536;
 /** Default checkpoint interval in seconds. */
 export const DEFAULT_CHECKPOINT_SECONDS = 300;
+/** Documents of at least this many characters are tokenized in a worker thread (~0.1 s of work and more). */
+export const DEFAULT_TOKENIZE_IN_WORKER_FROM = 256 * 1024;
 /** Folder inside the staging folder for disk-tier block files made while prefilling. */
 const SCRATCH_DIR = 'scratch';
 /** Temp folders the native save makes next to `memory/` (`.memory.saving-<hex>`, `.memory.old-<hex>`). */
@@ -64,6 +66,8 @@ export interface IngestJobOptions {
   checkpointTokens?: number;
   /** … or this many seconds since the last one, whichever comes first [DEFAULT_CHECKPOINT_SECONDS]. */
   checkpointSeconds?: number;
+  /** Tokenize in a worker thread (keeping the JS thread free, cancellable) from this many characters [DEFAULT_TOKENIZE_IN_WORKER_FROM]. */
+  tokenizeInWorkerFrom?: number;
   /** Ingest again even when the memory exists (it is replaced at the end) [false]. */
   force?: boolean;
   /** Cancels the job within one layer of the running model call; the promise rejects with the signal's reason. */
@@ -130,6 +134,7 @@ export class IngestJob {
   private readonly maxTokens: number;
   private readonly checkpointTokens: number;
   private readonly checkpointMs: number;
+  private readonly workerFrom: number;
   private checkpoints = 0;
 
   constructor(private readonly o: IngestJobOptions) {
@@ -138,6 +143,7 @@ export class IngestJob {
     this.checkpointTokens = positiveInt('checkpointTokens', o.checkpointTokens, DEFAULT_CHECKPOINT_TOKENS);
     this.checkpointMs = 1000 * positiveInt('checkpointSeconds', o.checkpointSeconds, DEFAULT_CHECKPOINT_SECONDS);
     positiveInt('callTokens', o.callTokens, DEFAULT_CALL_TOKENS);
+    this.workerFrom = positiveInt('tokenizeInWorkerFrom', o.tokenizeInWorkerFrom, DEFAULT_TOKENIZE_IN_WORKER_FROM);
     if (o.storage !== undefined && o.storage !== 'ram' && o.storage !== 'disk') {
       throw new EngineError('INVALID_ARGUMENT', `storage must be 'ram' or 'disk' (got ${String(o.storage)})`);
     }
@@ -216,7 +222,7 @@ export class IngestJob {
     const text = await this.o.library.readText(entry.id);
     throwIfAborted(this.o.signal);
     this.reporter.report('tokenize', 0, text.length, true);
-    const encoded = plan.prompt.encodeDocument(text);
+    const encoded = text.length >= this.workerFrom ? await plan.prompt.encodeDocumentAsync(text, this.o.signal) : plan.prompt.encodeDocument(text);
     this.reporter.report('tokenize', text.length, text.length, true);
     this.reporter.rethrow();
     const n = encoded.ids.length;

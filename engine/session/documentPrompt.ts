@@ -10,7 +10,8 @@
  */
 import { EngineError } from '../errors.js';
 import { renderChatForModel, type ChatMessage } from '../model/chatTemplate.js';
-import type { EncodedText, Tokenizer } from '../model/tokenizer/Tokenizer.js';
+import { encodeWithOffsetsInWorker } from '../model/tokenizer/encodeInWorker.js';
+import type { EncodedText, EncodeOptions, Tokenizer } from '../model/tokenizer/Tokenizer.js';
 
 /** Version of this layout; saved memories are keyed by it (a change makes new memories). */
 export const DOCUMENT_PROMPT_VERSION = 1;
@@ -25,6 +26,8 @@ export const QUESTION_LABEL = '\n\nQuestion: ';
 export const PLAIN_ANSWER_LABEL = '\nAnswer:';
 
 /** Stands in for the user message while the template is rendered; never a real text. */
+/** Document text is plain text: no BOS/EOS, control-token texts are not parsed. */
+const DOCUMENT_ENCODING: EncodeOptions = { addSpecial: false, parseSpecial: false };
 const SENTINEL = '\u2063INFLLM-READER-USER-MESSAGE\u2063';
 
 /** Options of {@link documentPrompt}. */
@@ -44,6 +47,8 @@ export interface DocumentPrompt {
   readonly prefix: readonly number[];
   /** Tokenizes document text: no BOS, control-token texts stay plain text; offsets per token. */
   encodeDocument(text: string): EncodedText;
+  /** {@link encodeDocument} in a worker thread (long texts): the same result, cancellable by `signal`. */
+  encodeDocumentAsync(text: string, signal?: AbortSignal): Promise<EncodedText>;
   /** Token ids after the document for `question` (question text never becomes control tokens). */
   suffix(question: string): number[];
   /** Everything that decides the prefix, as plain data (saved memories are keyed by it). */
@@ -92,7 +97,8 @@ export function documentPrompt(tokenizer: Tokenizer, options: DocumentPromptOpti
     throw new EngineError('INVALID_ARGUMENT', `style must be 'auto', 'chat' or 'plain' (got ${String(style)})`);
   }
   const useChat = style === 'chat' || (style === 'auto' && tokenizer.chatTemplate !== undefined);
-  const encodeDocument = (text: string) => tokenizer.encodeWithOffsets(text, { addSpecial: false, parseSpecial: false });
+  const encodeDocument = (text: string) => tokenizer.encodeWithOffsets(text, DOCUMENT_ENCODING);
+  const encodeDocumentAsync = (text: string, signal?: AbortSignal) => encodeWithOffsetsInWorker(tokenizer, text, DOCUMENT_ENCODING, signal);
   if (useChat) {
     if (tokenizer.chatTemplate === undefined) throw new EngineError('INVALID_ARGUMENT', 'the model has no chat template (use the plain style)');
     const parts = splitTemplate(tokenizer, options.system ?? DEFAULT_SYSTEM_PROMPT);
@@ -103,6 +109,7 @@ export function documentPrompt(tokenizer: Tokenizer, options: DocumentPromptOpti
       style: 'chat',
       prefix,
       encodeDocument,
+      encodeDocumentAsync,
       suffix: (question) => [...plainText(tokenizer, QUESTION_LABEL + question), ...tail],
       key: { version: DOCUMENT_PROMPT_VERSION, style: 'chat', prefix: [...prefix] },
     };
@@ -113,6 +120,7 @@ export function documentPrompt(tokenizer: Tokenizer, options: DocumentPromptOpti
     style: 'plain',
     prefix,
     encodeDocument,
+    encodeDocumentAsync,
     suffix: (question) => plainText(tokenizer, QUESTION_LABEL + question + PLAIN_ANSWER_LABEL),
     key: { version: DOCUMENT_PROMPT_VERSION, style: 'plain', prefix: [...prefix] },
   };

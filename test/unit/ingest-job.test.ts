@@ -83,6 +83,25 @@ describe('IngestJob', () => {
     expect(readdirSync(dirname(r.memoryDir))).toEqual([basename(r.memoryDir)]); // no staging folder, no lock file left
   });
 
+  it('tokenizes long documents in a worker thread with the same result, and a cancel stops it', async () => {
+    const lib = await setup();
+    const inline = await IngestJob.run({ ...jobOptions(lib), memoryDir: join(lib.dir, 'inline') });
+    const worker = await IngestJob.run({ ...jobOptions(lib), memoryDir: join(lib.dir, 'worker'), tokenizeInWorkerFrom: 1 });
+    expect(worker.layout.tokensSha256).toBe(inline.layout.tokensSha256);
+    expect((await readFakeState(join(worker.memoryDir, 'memory'))).tokens).toEqual((await readFakeState(join(inline.memoryDir, 'memory'))).tokens);
+    const controller = new AbortController();
+    const cancelled = IngestJob.run({
+      ...jobOptions(lib),
+      memoryDir: join(lib.dir, 'cancelled'),
+      tokenizeInWorkerFrom: 1,
+      signal: controller.signal,
+      onProgress: (p) => p.phase === 'tokenize' && p.done === 0 && controller.abort(new Error('stop while tokenizing')),
+    });
+    await expect(cancelled).rejects.toThrow('stop while tokenizing');
+    expect(existsSync(join(lib.dir, 'cancelled'))).toBe(false);
+    expect(() => new IngestJob({ ...jobOptions(lib), tokenizeInWorkerFrom: 0 })).toThrow(/tokenizeInWorkerFrom must be an integer >= 1/);
+  });
+
   it('resumes after a cancel from the last checkpoint and ends in the same state as an uninterrupted run', async () => {
     const lib = await setup();
     const whole = await IngestJob.run({ ...jobOptions(lib), memoryDir: join(lib.dir, 'whole') });
