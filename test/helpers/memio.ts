@@ -6,7 +6,9 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { NativeInfllmSettings, NativeKvType, NativeModel, NativeSamplingParams, NativeSession } from '../../engine/binding/ModelBinding.js';
+import { makeTempDir } from './gguf.js';
 import { modelApi } from './golden.js';
 import { readInfllmGolden } from './infllmGolden.js';
 import { sharedPath } from './shared.js';
@@ -65,6 +67,37 @@ export function goldenPrompt(run: number): Int32Array {
  */
 export function loadStories(): Promise<NativeModel> {
   return modelApi().modelLoad(sharedPath('models', 'stories260K.gguf'), { threads: 1 });
+}
+
+/** stories260K and a temp folder shared by the tests of one file (see {@link storiesFixture}). */
+export interface StoriesFixture {
+  /** The model (from beforeAll on). */
+  readonly model: NativeModel;
+  /** The temp folder (removed in afterAll). */
+  readonly dir: string;
+}
+
+/**
+ * Registers beforeAll (loadStories) and afterAll (dispose, remove the temp folder) for the file
+ * it is called in, at its top level; hooks the file adds later run after these.
+ */
+export function storiesFixture(tmpPrefix: string): StoriesFixture {
+  const tmp = makeTempDir(tmpPrefix);
+  let model: NativeModel | undefined;
+  beforeAll(async () => {
+    model = await loadStories();
+  });
+  afterAll(() => {
+    model?.dispose();
+    tmp.cleanup();
+  });
+  return {
+    get model(): NativeModel {
+      if (!model) throw new Error('storiesFixture: the model is loaded in beforeAll');
+      return model;
+    },
+    dir: tmp.dir,
+  };
 }
 
 /** Settings that make many blocks on stories260K (block 16, window 64): ~53 blocks for 926 tokens. */

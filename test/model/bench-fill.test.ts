@@ -6,26 +6,17 @@
  * refuses bad arguments, a context that cannot hold the tokens and concurrent use.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../engine/binding/loadBinding.js';
-import type { NativeModel, NativeSession } from '../../engine/binding/ModelBinding.js';
+import type { NativeSession } from '../../engine/binding/ModelBinding.js';
 import type { NativeBinding } from '../../engine/binding/NativeBinding.js';
-import { makeTempDir } from '../helpers/gguf.js';
-import { loadStories, smallSettings } from '../helpers/memio.js';
+import { smallSettings, storiesFixture } from '../helpers/memio.js';
 import { bitEqual } from '../helpers/memoryHarness.js';
 
 const bench = () => (loadBinding() as NativeBinding)._testing.bench;
-let model: NativeModel;
-const tmp = makeTempDir('bench-fill');
-beforeAll(async () => {
-  model = await loadStories();
-});
-afterAll(() => {
-  model.dispose();
-  tmp.cleanup();
-});
+const stories = storiesFixture('bench-fill');
 
-const infllm = (): NativeSession => model.createSession({ attention: 'infllm', infllm: smallSettings('f16') });
+const infllm = (): NativeSession => stories.model.createSession({ attention: 'infllm', infllm: smallSettings('f16') });
 const nextLogits = async (s: NativeSession): Promise<Float32Array> => (await s.eval(Int32Array.of(5), { logits: 'last' })).logits!;
 
 describe('fillSyntheticContext', () => {
@@ -39,9 +30,9 @@ describe('fillSyntheticContext', () => {
     expect(s.stats()).toMatchObject({ nTokens: 500, nBlocks: Math.floor((500 - nInit - nLocal) / blockSize) });
     await bench().fillSyntheticContext(s, 100, 2);
     expect(s.stats().nBlocks).toBe(Math.floor((600 - nInit - nLocal) / blockSize));
-    const saved = await s.save(join(tmp.dir, 'filled'));
+    const saved = await s.save(join(stories.dir, 'filled'));
     expect(saved.nTokens).toBe(600);
-    const opened = await model.openSession(saved.dir, { attention: 'infllm', infllm: smallSettings('f16') });
+    const opened = await stories.model.openSession(saved.dir, { attention: 'infllm', infllm: smallSettings('f16') });
     expect(opened.nPast()).toBe(600);
     expect(bitEqual(await nextLogits(opened), await nextLogits(s))).toBe(true);
     opened.dispose();
@@ -61,9 +52,9 @@ describe('fillSyntheticContext', () => {
   });
 
   it('full attention: pages for n tokens; refuses more than the context holds, appending nothing', async () => {
-    const s = model.createSession({ attention: 'full', nCtx: 600 });
+    const s = stories.model.createSession({ attention: 'full', nCtx: 600 });
     await bench().fillSyntheticContext(s, 300, 1);
-    const info = model.info();
+    const info = stories.model.info();
     // Pages of 256 tokens, f32 K and V [nHeadKv, 256, headDim] per layer (native/src/ifl-kv-cache.h).
     const pageBytes = 2 * 256 * info.nHeadKv * info.headDim * 4 * info.nLayer;
     expect(s.stats()).toMatchObject({ nTokens: 300, bytesResident: 2 * pageBytes });

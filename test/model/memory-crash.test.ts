@@ -8,11 +8,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../engine/binding/loadBinding.js';
-import type { NativeModel } from '../../engine/binding/ModelBinding.js';
-import { makeTempDir } from '../helpers/gguf.js';
-import { continueSession, goldenPrompt, loadStories, sameContinuation, smallSettings } from '../helpers/memio.js';
+import { continueSession, goldenPrompt, sameContinuation, smallSettings, storiesFixture } from '../helpers/memio.js';
 import { childScript, tsChildArgs } from '../helpers/tsChild.js';
 
 const PROMPT = goldenPrompt(0);
@@ -21,19 +19,11 @@ const S = { ...smallSettings('q8') };
 const OPEN = { attention: 'infllm' as const, infllm: S };
 const STEPS = ['blocks', 'files', 'manifest'] as const;
 
-let model: NativeModel;
-const tmp = makeTempDir('memio-crash');
-beforeAll(async () => {
-  model = await loadStories();
-});
-afterAll(() => {
-  model.dispose();
-  tmp.cleanup();
-});
+const stories = storiesFixture('memio-crash');
 
 /** A memory of the first n prompt tokens saved at dir; returns its manifest text and continuation. */
 async function saveOld(dir: string, n: number) {
-  const s = model.createSession({ attention: 'infllm', infllm: S });
+  const s = stories.model.createSession({ attention: 'infllm', infllm: S });
   await s.eval(PROMPT.subarray(0, n), { logits: 'none' });
   await s.save(dir);
   const cont = await continueSession(s, 5, 20, { temperature: 0 });
@@ -43,7 +33,7 @@ async function saveOld(dir: string, n: number) {
 
 async function expectIntact(dir: string, old: Awaited<ReturnType<typeof saveOld>>): Promise<void> {
   expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(old.manifest);
-  const o = await model.openSession(dir, OPEN);
+  const o = await stories.model.openSession(dir, OPEN);
   expect(o.nPast()).toBe(OLD_LEN);
   expect(sameContinuation(await continueSession(o, 5, 20, { temperature: 0 }), old.cont)).toBe(true);
   o.dispose();
@@ -54,9 +44,9 @@ const others = (parent: string, keep: string[]): string[] => readdirSync(parent)
 
 describe('save is crash-safe', () => {
   it.each(STEPS)('injected failure after step "%s": no memory appears, the old one is intact, no temp folder is left', async (step) => {
-    const parent = join(tmp.dir, `inject-${step}`);
+    const parent = join(stories.dir, `inject-${step}`);
     mkdirSync(parent);
-    const s = model.createSession({ attention: 'infllm', infllm: S });
+    const s = stories.model.createSession({ attention: 'infllm', infllm: S });
     await s.eval(PROMPT, { logits: 'none' });
     const fault = loadBinding()._testing.memio.saveWithFault;
     await expect(fault(s, join(parent, 'fresh'), step, 'throw')).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/injected/) });
@@ -89,7 +79,7 @@ describe('save is crash-safe', () => {
   }
 
   it.each(STEPS)('SIGKILL while hanging after step "%s": the old memory is intact; a half-written temp folder is not a memory', async (step) => {
-    const parent = join(tmp.dir, `kill-${step}`);
+    const parent = join(stories.dir, `kill-${step}`);
     mkdirSync(parent);
     const old = await saveOld(join(parent, 'mem'), OLD_LEN);
     expect(await killMidSave(join(parent, 'mem'), step)).toBe('SIGKILL');
@@ -98,7 +88,7 @@ describe('save is crash-safe', () => {
     expect(left).toHaveLength(1);
     expect(left[0]).toMatch(/^\.mem\.saving-[0-9a-f]{16}$/); // a hidden temp name, never listed as a memory
     if (step !== 'manifest') {
-      await expect(model.openSession(join(parent, left[0]), OPEN)).rejects.toMatchObject({ code: 'MEMORY_CORRUPT' });
+      await expect(stories.model.openSession(join(parent, left[0]), OPEN)).rejects.toMatchObject({ code: 'MEMORY_CORRUPT' });
     }
   }, 150_000);
 });

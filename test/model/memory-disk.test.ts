@@ -6,27 +6,17 @@
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MemoryLayout } from '../../engine/binding/MemoryTestingBinding.js';
-import type { NativeModel } from '../../engine/binding/ModelBinding.js';
-import { makeTempDir } from '../helpers/gguf.js';
-import { continueSession, goldenPrompt, loadStories, sameContinuation, smallSettings } from '../helpers/memio.js';
+import { continueSession, goldenPrompt, sameContinuation, smallSettings, storiesFixture } from '../helpers/memio.js';
 import { memoryApi, nativeCall, randomInputs, rng, sliceInputs } from '../helpers/memoryHarness.js';
 
 const PROMPT = goldenPrompt(0);
 
-let model: NativeModel;
-const tmp = makeTempDir('memio-disk');
-beforeAll(async () => {
-  model = await loadStories();
-});
-afterAll(() => {
-  model.dispose();
-  tmp.cleanup();
-});
+const stories = storiesFixture('memio-disk');
 
 const scratch = (name: string): string => {
-  const d = join(tmp.dir, name);
+  const d = join(stories.dir, name);
   mkdirSync(d);
   return d;
 };
@@ -36,8 +26,8 @@ describe('disk tier', () => {
   it('equals the RAM tier bit for bit; block bytes are mapped, not resident; scratch files follow their users', async () => {
     const dir = scratch('s1');
     const S = smallSettings('f16');
-    const ram = model.createSession({ attention: 'infllm', infllm: S });
-    const disk = model.createSession({ attention: 'infllm', infllm: { ...S, storage: 'disk', storageDir: dir } });
+    const ram = stories.model.createSession({ attention: 'infllm', infllm: S });
+    const disk = stories.model.createSession({ attention: 'infllm', infllm: { ...S, storage: 'disk', storageDir: dir } });
     await ram.eval(PROMPT, { logits: 'none' });
     await disk.eval(PROMPT, { logits: 'none' });
     const [a, b] = [ram.stats(), disk.stats()];

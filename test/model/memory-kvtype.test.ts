@@ -22,10 +22,10 @@
  * The test prints these figures and asserts the bounds below.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NativeKvType, NativeModel } from '../../engine/binding/ModelBinding.js';
+import { describe, expect, it } from 'vitest';
+import type { NativeKvType } from '../../engine/binding/ModelBinding.js';
 import { maxAbsDiff } from '../helpers/golden.js';
-import { loadStories, smallSettings } from '../helpers/memio.js';
+import { smallSettings, storiesFixture } from '../helpers/memio.js';
 import { decodeF32, sharedPath } from '../helpers/shared.js';
 
 interface GoldenRun {
@@ -52,11 +52,7 @@ interface Effect {
   changed: number;
 }
 
-let model: NativeModel;
-beforeAll(async () => {
-  model = await loadStories();
-});
-afterAll(() => model.dispose());
+const stories = storiesFixture('memio-kvtype');
 
 /** Replays every golden run with blocks of `kvType`. */
 async function measure(kvType: NativeKvType): Promise<Effect> {
@@ -64,7 +60,7 @@ async function measure(kvType: NativeKvType): Promise<Effect> {
   const settings = { ...smallSettings(kvType), nInit: c.n_init, nLocal: c.n_local, blockSize: c.block_size, topk: c.topk, reprTopk: c.repr_topk, chunk: c.exc_block_size };
   const e: Effect = { maxDiff: 0, aligned: 0, selections: 0, changed: 0 };
   for (const run of golden.runs) {
-    const s = model.createSession({ attention: 'infllm', infllm: settings });
+    const s = stories.model.createSession({ attention: 'infllm', infllm: settings });
     const tokens = [...run.prompt_ids, ...run.generated_ids];
     const P = run.prompt_ids.length;
     let diverged = false;

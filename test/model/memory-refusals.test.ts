@@ -7,29 +7,26 @@
  */
 import { copyFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NativeModel, NativeSession } from '../../engine/binding/ModelBinding.js';
-import { makeTempDir } from '../helpers/gguf.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { NativeSession } from '../../engine/binding/ModelBinding.js';
 import { loadModel } from '../helpers/golden.js';
 import { f16ToNumber } from '../helpers/ggmlReference.js';
-import { crc32c, editManifest, goldenPrompt, hex8, loadStories, smallSettings } from '../helpers/memio.js';
+import { crc32c, editManifest, goldenPrompt, hex8, smallSettings, storiesFixture } from '../helpers/memio.js';
 import { buildTinyModel } from '../helpers/tinyModel.js';
 
 const PROMPT = goldenPrompt(5); // P3, 942 tokens
 const S = smallSettings('f16');
 const OPEN = { attention: 'infllm' as const, infllm: S };
 
-let model: NativeModel;
-const tmp = makeTempDir('memio-refusals');
+const stories = storiesFixture('memio-refusals');
 let saved: string; // a valid memory, copied for each damage
 let nBlocks = 0;
 let usedBlock = -1; // a block of layer 0 the first continuation step attends to
 
 beforeAll(async () => {
-  model = await loadStories();
-  const s = model.createSession({ attention: 'infllm', infllm: S });
+  const s = stories.model.createSession({ attention: 'infllm', infllm: S });
   await s.eval(PROMPT, { logits: 'none' });
-  saved = join(tmp.dir, 'saved');
+  saved = join(stories.dir, 'saved');
   nBlocks = (await s.save(saved)).nBlocks;
   const r = await s.eval(Int32Array.of(5), { logits: 'none', trace: true });
   const t = r.trace!;
@@ -37,14 +34,10 @@ beforeAll(async () => {
   expect(t.layer[0]).toBe(0);
   s.dispose();
 });
-afterAll(() => {
-  model.dispose();
-  tmp.cleanup();
-});
 
 let copies = 0;
 function copyOfSaved(): string {
-  const dir = join(tmp.dir, `copy-${copies++}`);
+  const dir = join(stories.dir, `copy-${copies++}`);
   cpSync(saved, dir, { recursive: true });
   return dir;
 }
@@ -53,18 +46,18 @@ const refused = (code: string, message?: RegExp) => expect.objectContaining({ co
 
 describe('open refuses', () => {
   it('a missing folder (FILE_NOT_FOUND) and a folder without manifest (MEMORY_CORRUPT)', async () => {
-    await expect(model.openSession(join(tmp.dir, 'nope'), OPEN)).rejects.toEqual(refused('FILE_NOT_FOUND'));
-    const empty = join(tmp.dir, 'empty');
+    await expect(stories.model.openSession(join(stories.dir, 'nope'), OPEN)).rejects.toEqual(refused('FILE_NOT_FOUND'));
+    const empty = join(stories.dir, 'empty');
     mkdirSync(empty);
-    await expect(model.openSession(empty, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /manifest\.json is missing/));
+    await expect(stories.model.openSession(empty, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /manifest\.json is missing/));
   });
 
   it('another model: MEMORY_MISMATCH naming both fingerprints', async () => {
     const tiny = buildTinyModel({ nVocab: 64 });
-    const path = join(tmp.dir, 'tiny.gguf');
+    const path = join(stories.dir, 'tiny.gguf');
     writeFileSync(path, tiny.bytes);
     const other = await loadModel(path);
-    const fp = model.info().fingerprint;
+    const fp = stories.model.info().fingerprint;
     await expect(other.openSession(saved, OPEN)).rejects.toEqual(
       refused('MEMORY_MISMATCH', new RegExp(`another model \\(fingerprint ${fp}; this model is ${other.info().fingerprint}\\)`)),
     );
@@ -72,13 +65,13 @@ describe('open refuses', () => {
   });
 
   it('other settings: MEMORY_MISMATCH listing every differing key; cache and storage are not content', async () => {
-    await expect(model.openSession(saved, { attention: 'infllm', infllm: { ...S, nLocal: 128, kvType: 'q8' } })).rejects.toEqual(
+    await expect(stories.model.openSession(saved, { attention: 'infllm', infllm: { ...S, nLocal: 128, kvType: 'q8' } })).rejects.toEqual(
       refused('MEMORY_MISMATCH', /other settings: nLocal \(saved 64, requested 128\), kvType \(saved f16, requested q8\)$/),
     );
-    await expect(model.openSession(saved, { attention: 'infllm', infllm: { ...S, compat: true } })).rejects.toEqual(
+    await expect(stories.model.openSession(saved, { attention: 'infllm', infllm: { ...S, compat: true } })).rejects.toEqual(
       refused('MEMORY_MISMATCH', /compat \(saved false, requested true\)/),
     );
-    const ok = await model.openSession(saved, { attention: 'infllm', infllm: { ...S, cache: 64 } });
+    const ok = await stories.model.openSession(saved, { attention: 'infllm', infllm: { ...S, cache: 64 } });
     expect(ok.nPast()).toBe(PROMPT.length);
     ok.dispose();
   });
@@ -88,7 +81,7 @@ describe('open refuses', () => {
     editManifest(dir, (m) => {
       m.formatVersion = version;
     });
-    await expect(model.openSession(dir, OPEN)).rejects.toEqual(
+    await expect(stories.model.openSession(dir, OPEN)).rejects.toEqual(
       refused('MEMORY_MISMATCH', new RegExp(`format version ${version}; this engine reads version 2 \\(${word}\\)`)),
     );
   });
@@ -109,25 +102,25 @@ describe('open refuses', () => {
         e.crc32c = hex8(crc32c(v1));
       });
     relist(1);
-    await expect(model.openSession(dir, OPEN)).rejects.toEqual(
+    await expect(stories.model.openSession(dir, OPEN)).rejects.toEqual(
       refused('MEMORY_MISMATCH', /format version 1; this engine reads version 2 \(older\)/),
     );
     // Stamped with the current version, the same folder fails on the size of reprs.bin: the
     // version check is what gives the user the clear message.
     relist(2);
-    await expect(model.openSession(dir, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /reprs\.bin has the wrong size/));
+    await expect(stories.model.openSession(dir, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /reprs\.bin has the wrong size/));
   });
 
   it('a manifest that is not JSON, or whose own checksum fails: MEMORY_CORRUPT', async () => {
     const a = copyOfSaved();
     writeFileSync(join(a, 'manifest.json'), '{"format": "infllm-reader-memory", ');
-    await expect(model.openSession(a, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /not valid JSON/));
+    await expect(stories.model.openSession(a, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /not valid JSON/));
     const b = copyOfSaved();
     const text = readFileSync(join(b, 'manifest.json'), 'utf8');
     const edited = text.replace('"nTokens": 942', '"nTokens": 941');
     expect(edited).not.toBe(text);
     writeFileSync(join(b, 'manifest.json'), edited);
-    await expect(model.openSession(b, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /fails its checksum/));
+    await expect(stories.model.openSession(b, OPEN)).rejects.toEqual(refused('MEMORY_CORRUPT', /fails its checksum/));
   });
 
   const files = (): string[] => readdirSync(saved).sort();
@@ -137,7 +130,7 @@ describe('open refuses', () => {
     for (const name of files()) {
       const dir = copyOfSaved();
       rmSync(join(dir, name));
-      await expect(model.openSession(dir, OPEN), name).rejects.toEqual(refused('MEMORY_CORRUPT', new RegExp(`${name.replace('.', '\\.')} is missing`)));
+      await expect(stories.model.openSession(dir, OPEN), name).rejects.toEqual(refused('MEMORY_CORRUPT', new RegExp(`${name.replace('.', '\\.')} is missing`)));
     }
   });
 
@@ -147,7 +140,7 @@ describe('open refuses', () => {
       const size = readFileSync(join(dir, name)).length;
       truncateSync(join(dir, name), size - 1);
       const want = name === 'manifest.json' ? /not valid JSON|fails its checksum/ : /truncated/;
-      await expect(model.openSession(dir, OPEN), name).rejects.toEqual(refused('MEMORY_CORRUPT', want));
+      await expect(stories.model.openSession(dir, OPEN), name).rejects.toEqual(refused('MEMORY_CORRUPT', want));
     }
   });
 
@@ -162,7 +155,7 @@ describe('open refuses', () => {
     for (const name of files().filter((n) => !n.startsWith('blocks-'))) {
       const dir = copyOfSaved();
       flipByte(join(dir, name));
-      await expect(model.openSession(dir, OPEN), name).rejects.toEqual(refused('MEMORY_CORRUPT'));
+      await expect(stories.model.openSession(dir, OPEN), name).rejects.toEqual(refused('MEMORY_CORRUPT'));
     }
   });
 
@@ -170,7 +163,7 @@ describe('open refuses', () => {
     for (const name of files().filter((n) => n.startsWith('blocks-'))) {
       const dir = copyOfSaved();
       flipByte(join(dir, name));
-      const s = await model.openSession(dir, OPEN); // block data is checked lazily
+      const s = await stories.model.openSession(dir, OPEN); // block data is checked lazily
       const block = Math.floor(nBlocks / 2);
       await expect(s.verify(), name).rejects.toEqual(refused('MEMORY_CORRUPT', new RegExp(`block ${block} of .*${name} fails its checksum`)));
       expect(s.stats().nTokens).toBe(PROMPT.length);
@@ -184,35 +177,35 @@ describe('open refuses', () => {
     const dir = copyOfSaved();
     const rec = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).blockRecordBytes as number;
     flipByte(join(dir, 'blocks-L000-00.bin'), usedBlock * rec + 3);
-    const s = await model.openSession(dir, OPEN);
+    const s = await stories.model.openSession(dir, OPEN);
     await expect(s.eval(Int32Array.of(5), { logits: 'last' })).rejects.toEqual(refused('MEMORY_CORRUPT', new RegExp(`block ${usedBlock} of`)));
     expect(s.nPast()).toBe(PROMPT.length); // the call was rolled back
     await expect(s.eval(Int32Array.of(5), { logits: 'last' })).rejects.toEqual(refused('MEMORY_CORRUPT'));
     s.dispose();
     // verify: 'full' finds it at open
-    await expect(model.openSession(dir, { ...OPEN, verify: 'full' })).rejects.toEqual(refused('MEMORY_CORRUPT', /fails its checksum/));
+    await expect(stories.model.openSession(dir, { ...OPEN, verify: 'full' })).rejects.toEqual(refused('MEMORY_CORRUPT', /fails its checksum/));
   });
 });
 
 describe('save refuses', () => {
   it('full-attention sessions, folders that are not memories, busy sessions', async () => {
-    const full = model.createSession({ attention: 'full' });
+    const full = stories.model.createSession({ attention: 'full' });
     await full.eval(PROMPT.subarray(0, 10), { logits: 'none' });
-    await expect(full.save(join(tmp.dir, 'full'))).rejects.toEqual(refused('INVALID_ARGUMENT', /InfLLM sessions only/));
+    await expect(full.save(join(stories.dir, 'full'))).rejects.toEqual(refused('INVALID_ARGUMENT', /InfLLM sessions only/));
     full.dispose();
-    const s: NativeSession = model.createSession({ attention: 'infllm', infllm: S });
+    const s: NativeSession = stories.model.createSession({ attention: 'infllm', infllm: S });
     await s.eval(PROMPT.subarray(0, 100), { logits: 'none' });
-    const notMemory = join(tmp.dir, 'documents');
+    const notMemory = join(stories.dir, 'documents');
     mkdirSync(notMemory);
     writeFileSync(join(notMemory, 'thesis.txt'), 'precious');
     await expect(s.save(notMemory)).rejects.toEqual(refused('INVALID_ARGUMENT', /not a saved memory/));
     expect(readFileSync(join(notMemory, 'thesis.txt'), 'utf8')).toBe('precious');
-    copyFileSync(join(notMemory, 'thesis.txt'), join(tmp.dir, 'file'));
-    await expect(s.save(join(tmp.dir, 'file'))).rejects.toEqual(refused('INVALID_ARGUMENT', /it is a file/));
+    copyFileSync(join(notMemory, 'thesis.txt'), join(stories.dir, 'file'));
+    await expect(s.save(join(stories.dir, 'file'))).rejects.toEqual(refused('INVALID_ARGUMENT', /it is a file/));
     const running = s.eval(PROMPT.subarray(100, 400), { logits: 'none' });
-    await expect(s.save(join(tmp.dir, 'busy'))).rejects.toEqual(refused('BUSY'));
+    await expect(s.save(join(stories.dir, 'busy'))).rejects.toEqual(refused('BUSY'));
     await running;
-    const done = s.save(join(tmp.dir, 'busy'));
+    const done = s.save(join(stories.dir, 'busy'));
     expect(() => s.dispose()).toThrow(refused('BUSY'));
     expect((await done).nTokens).toBe(400);
     s.dispose();

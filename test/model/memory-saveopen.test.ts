@@ -8,10 +8,9 @@
  */
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NativeInfllmStorage, NativeKvType, NativeModel, NativeSamplingParams } from '../../engine/binding/ModelBinding.js';
-import { makeTempDir } from '../helpers/gguf.js';
-import { continueSession, crc32c, goldenPrompt, hex8, loadStories, manifestChecks, sameContinuation, smallSettings } from '../helpers/memio.js';
+import { describe, expect, it } from 'vitest';
+import type { NativeInfllmStorage, NativeKvType, NativeSamplingParams } from '../../engine/binding/ModelBinding.js';
+import { continueSession, crc32c, goldenPrompt, hex8, manifestChecks, sameContinuation, smallSettings, storiesFixture } from '../helpers/memio.js';
 import { sharedPath } from '../helpers/shared.js';
 
 const PROMPT = goldenPrompt(0); // 926 tokens
@@ -21,15 +20,7 @@ const GREEDY: NativeSamplingParams = { temperature: 0 };
 const SAMPLED: NativeSamplingParams = { temperature: 0.9, seed: 11, repeatPenalty: 1.3, penaltyLastN: 64 };
 const STEPS = 40; // > 2 blocks of 16: new blocks form after opening
 
-let model: NativeModel;
-const tmp = makeTempDir('memio-roundtrip');
-beforeAll(async () => {
-  model = await loadStories();
-});
-afterAll(() => {
-  model.dispose();
-  tmp.cleanup();
-});
+const stories = storiesFixture('memio-roundtrip');
 
 /** name -> CRC-32C of every file of a folder. */
 function folderCrcs(dir: string): Record<string, number> {
@@ -38,7 +29,7 @@ function folderCrcs(dir: string): Record<string, number> {
 
 function storageOf(kind: 'ram' | 'disk', label: string): NativeInfllmStorage {
   if (kind === 'ram') return { storage: 'ram' };
-  const dir = join(tmp.dir, `scratch-${label}`);
+  const dir = join(stories.dir, `scratch-${label}`);
   mkdirSync(dir, { recursive: true });
   return { storage: 'disk', storageDir: dir };
 }
@@ -48,9 +39,9 @@ describe('save / open / fork round trips', () => {
   it.each(combos)('%s blocks, %s tier: continuing after open equals continuing without the round trip', async (kvType, tier) => {
     const label = `${kvType}-${tier}`;
     const settings = { ...smallSettings(kvType), ...storageOf(tier, label) };
-    const s = model.createSession({ attention: 'infllm', infllm: settings });
+    const s = stories.model.createSession({ attention: 'infllm', infllm: settings });
     await s.eval(PROMPT, { logits: 'none' });
-    const dir = join(tmp.dir, `mem-${label}`);
+    const dir = join(stories.dir, `mem-${label}`);
     const saved = await s.save(dir);
     expect(saved).toMatchObject({ dir, nTokens: PROMPT.length, nBlocks: s.stats().nBlocks });
     // The disk tier's sealed segments are linked into the saved folder, never copied; their CRCs
@@ -61,7 +52,7 @@ describe('save / open / fork round trips', () => {
     expect(crcs.actual).toEqual(crcs.listed);
 
     const before = folderCrcs(dir);
-    const o = await model.openSession(dir, { attention: 'infllm', infllm: settings });
+    const o = await stories.model.openSession(dir, { attention: 'infllm', infllm: settings });
     expect(o.nPast()).toBe(PROMPT.length);
     expect(o.stats()).toMatchObject({ nTokens: PROMPT.length, nBlocks: saved.nBlocks });
     expect(o.stats().bytesMapped).toBeGreaterThan(0); // opened blocks are read through mappings
@@ -87,11 +78,11 @@ describe('save / open / fork round trips', () => {
 
   it('re-saving an opened memory over its own folder: linked segments, atomic replacement, the old session keeps working', async () => {
     const settings = smallSettings('f16');
-    const s = model.createSession({ attention: 'infllm', infllm: settings });
+    const s = stories.model.createSession({ attention: 'infllm', infllm: settings });
     await s.eval(PROMPT, { logits: 'none' });
-    const dir = join(tmp.dir, 'mem-resave');
+    const dir = join(stories.dir, 'mem-resave');
     await s.save(dir);
-    const o = await model.openSession(dir, { attention: 'infllm', infllm: settings });
+    const o = await stories.model.openSession(dir, { attention: 'infllm', infllm: settings });
     const f = o.fork();
     const ref = s.fork();
     await continueSession(f, 5, STEPS, GREEDY);
@@ -99,8 +90,8 @@ describe('save / open / fork round trips', () => {
     const again = await f.save(dir); // replaces the folder o maps its blocks from
     expect(again.linkedFiles).toBe(5); // the opened segments, linked; the new blocks written
     expect(again.files).toBe(5 * 2 + 5); // per layer: old segment + new blocks; 4 small files + manifest
-    expect(readdirSync(tmp.dir).filter((n) => n.startsWith('.mem-resave'))).toEqual([]); // no temp folder left
-    const o2 = await model.openSession(dir, { attention: 'infllm', infllm: settings });
+    expect(readdirSync(stories.dir).filter((n) => n.startsWith('.mem-resave'))).toEqual([]); // no temp folder left
+    const o2 = await stories.model.openSession(dir, { attention: 'infllm', infllm: settings });
     expect(o2.nPast()).toBe(PROMPT.length + STEPS);
     const want = await continueSession(ref, 7, 20, GREEDY);
     expect(sameContinuation(await continueSession(o2, 7, 20, GREEDY), want)).toBe(true);
@@ -113,9 +104,9 @@ describe('save / open / fork round trips', () => {
 
   it('manifest: sizes and CRC-32C of every file match an independent computation; verify() checks every block', async () => {
     const settings = smallSettings('q8');
-    const s = model.createSession({ attention: 'infllm', infllm: settings });
+    const s = stories.model.createSession({ attention: 'infllm', infllm: settings });
     await s.eval(PROMPT.subarray(0, 500), { logits: 'none' });
-    const dir = join(tmp.dir, 'mem-crc');
+    const dir = join(stories.dir, 'mem-crc');
     const saved = await s.save(dir);
     const text = readFileSync(join(dir, 'manifest.json'), 'utf8');
     const m = JSON.parse(text) as {
@@ -124,7 +115,7 @@ describe('save / open / fork round trips', () => {
       files: { name: string; bytes: number; crc32c: string; nBlocks?: number }[];
     };
     expect(m).toMatchObject({ format: 'infllm-reader-memory', formatVersion: 2, nTokens: 500, nBlocks: saved.nBlocks });
-    expect(m.model.fingerprint).toBe(model.info().fingerprint);
+    expect(m.model.fingerprint).toBe(stories.model.info().fingerprint);
     expect(m.settingsHash).toBe(saved.settingsHash);
     const { cache: _cache, ...content } = settings;
     expect(m.settings).toEqual(content);
@@ -145,10 +136,10 @@ describe('save / open / fork round trips', () => {
     // The manifest's own checksum: its bytes with the 8 digits zeroed.
     const p = text.lastIndexOf('"manifestCrc32c": "') + 19;
     expect(hex8(crc32c(Buffer.from(text.slice(0, p) + '00000000' + text.slice(p + 8))))).toBe(m.manifestCrc32c);
-    const o = await model.openSession(dir, { attention: 'infllm', infllm: settings });
+    const o = await stories.model.openSession(dir, { attention: 'infllm', infllm: settings });
     expect(await o.verify()).toMatchObject({ blocks: 5 * saved.nBlocks, bytes: 5 * saved.nBlocks * m.blockRecordBytes });
     expect((await o.verify()).blocks).toBe(0); // everything verified once
-    const full = await model.openSession(dir, { attention: 'infllm', infllm: settings, verify: 'full' });
+    const full = await stories.model.openSession(dir, { attention: 'infllm', infllm: settings, verify: 'full' });
     expect((await full.verify()).blocks).toBe(0);
     for (const x of [s, o, full]) x.dispose();
   });
@@ -158,13 +149,13 @@ describe('through the engine API (Model / Session)', () => {
   it('save after generate, openSession, and both continue with the same tokens; disk tier via storageDir', async () => {
     const { Model } = await import('../../engine/model/Model.js');
     const m = await Model.load(sharedPath('models', 'stories260K.gguf'), { threads: 1 });
-    const scratch = join(tmp.dir, 'engine-scratch');
+    const scratch = join(stories.dir, 'engine-scratch');
     mkdirSync(scratch);
     const { cache: _c, ...infllm } = smallSettings('q8');
     const s = m.createSession({ attention: 'infllm', infllm, storageDir: scratch });
     const first = await s.generate(Array.from(PROMPT.subarray(0, 700)), { maxTokens: 8 });
     expect(s.stats().pending).toHaveLength(1);
-    const dir = join(tmp.dir, 'engine-mem');
+    const dir = join(stories.dir, 'engine-mem');
     const info = await s.save(dir);
     expect(info).toMatchObject({ dir, nTokens: 700 + first.ids.length });
     expect(s.stats().bytesMapped).toBeGreaterThan(0);
