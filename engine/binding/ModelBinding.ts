@@ -32,6 +32,8 @@ export interface NativeModelInfo {
   tensorTypes: Record<string, number>;
   /** Stable fingerprint of the model file (hex), used to key saved memories. */
   fingerprint: string;
+  /** Version of the saved-memory format this engine writes and opens (manifest "version"). */
+  memoryFormat: number;
   /** Compute threads of the model. */
   threads: number;
   /** The numerics the weight matmuls use (see {@link NativeModelLoadOptions.numerics}). */

@@ -32,7 +32,7 @@ export function planDocumentMemory(model: MemoryModel, options: DocumentMemoryPl
   const prompt = documentPrompt(model.tokenizer, options.prompt);
   const given = options.infllm ?? {};
   const settings = resolveInfllmSettings({ ...given, nInit: given.nInit ?? prompt.prefix.length });
-  const { modelHash, configHash } = memoryKey(model.info.fingerprint, settings, prompt.key);
+  const { modelHash, configHash } = memoryKey(model.info.fingerprint, model.info.memoryFormat, settings, prompt.key);
   return { prompt, settings, modelHash, configHash };
 }
 

@@ -24,15 +24,9 @@ export const MEMORY_SUBDIR = 'memory';
 /** Suffix of the staging folder next to a memory folder (holds checkpoints until the job ends). */
 export const STAGING_SUFFIX = '.partial';
 
-/**
- * `format` of layout.json, and the newest schema this code reads. The schema is part of the
- * memory folder's config hash, so bump it whenever the native saved-memory format version
- * changes (ifl-infllm-manifest.h): memories of the old format are then rebuilt in a new folder
- * instead of being reused and refused on open. Schema 2 = native memory format 2 (f16
- * representative rows for f16/q8 blocks).
- */
+/** `format` of layout.json, and the newest schema this code reads. */
 export const LAYOUT_FORMAT = 'infllm-reader-document-memory';
-export const LAYOUT_SCHEMA = 2;
+export const LAYOUT_SCHEMA = 1;
 /** Hex characters of the model fingerprint and of the config hash used in folder names. */
 const MODEL_HASH_CHARS = 32;
 const CONFIG_HASH_CHARS = 24;
@@ -68,9 +62,14 @@ export interface DocumentTokens {
   offsets: Int32Array;
 }
 
-/** `<modelHash>` and `<configHash>` of the memory folder name. */
+/**
+ * `<modelHash>` and `<configHash>` of the memory folder name. The config hash covers the layout
+ * schema, the engine's saved-memory format version (Model.info.memoryFormat), the settings and
+ * the prompt, so a memory the engine would refuse to open is never reused: a new one is built.
+ */
 export function memoryKey(
   modelFingerprint: string,
+  memoryFormat: number,
   settings: Required<InfllmSettings>,
   prompt: MemoryLayout['prompt'],
 ): { modelHash: string; configHash: string } {
@@ -79,7 +78,7 @@ export function memoryKey(
       .filter(([k]) => !NON_CONTENT_SETTINGS.has(k))
       .sort(([a], [b]) => a.localeCompare(b)),
   );
-  const text = JSON.stringify({ layout: LAYOUT_SCHEMA, settings: content, prompt });
+  const text = JSON.stringify({ layout: LAYOUT_SCHEMA, memoryFormat, settings: content, prompt });
   const configHash = createHash('sha256').update(text).digest('hex').slice(0, CONFIG_HASH_CHARS);
   return { modelHash: modelFingerprint.toLowerCase().slice(0, MODEL_HASH_CHARS), configHash };
 }

@@ -31,7 +31,8 @@ export interface MemorySession {
 
 /** A loaded model as document memories use it. */
 export interface MemoryModel {
-  readonly info: { readonly fingerprint: string };
+  /** fingerprint and memoryFormat (the saved-memory format version) key the memory folders. */
+  readonly info: { readonly fingerprint: string; readonly memoryFormat: number };
   readonly tokenizer: Tokenizer;
   /** A new, empty InfLLM session. */
   createSession(options: MemorySessionOptions): MemorySession;

@@ -14,6 +14,7 @@ type NativeInfoFields = Pick<
   | 'tensorTypes'
   | 'weightBytes'
   | 'fingerprint'
+  | 'memoryFormat'
   | 'nCtxTrain'
   | 'nVocab'
   | 'nEmbd'
@@ -56,6 +57,7 @@ export function loadedModelInfo(native: NativeModelInfo, file: GgufFileInfo, tok
     fileSize: file.fileSize,
     weightBytes: native.weightBytes,
     fingerprint: native.fingerprint,
+    memoryFormat: native.memoryFormat,
     nCtxTrain: native.nCtxTrain,
     nVocab: native.nVocab,
     nEmbd: native.nEmbd,

@@ -10,6 +10,7 @@
 #include "addon-wrap.h"
 
 #include "ifl-cpu-features.h"
+#include "infllm/ifl-infllm-manifest.h"
 
 namespace ifl_addon {
 
@@ -93,6 +94,7 @@ Napi::Value model_wrap::get_info(const Napi::CallbackInfo & info) {
     o.Set("fingerprint", m.fingerprint());
     o.Set("threads", ms.pool->n_threads());
     o.Set("numerics", m.weight_numerics() == ifl::numerics::fast ? "fast" : "exact");
+    o.Set("memoryFormat", ifl::k_memory_format_version);
     return o;
 }
 

@@ -133,11 +133,11 @@ export function tinyTokenizer(template?: string): Tokenizer {
   return tokenizerFromMetadata(spmMetadata(CHATML, template ? { 'tokenizer.chat_template': template } : {}));
 }
 
-/** A fake model; `fingerprint` names "another model". */
-export function fakeMemoryModel(options: { fingerprint?: string; template?: string } = {}): { model: MemoryModel; log: FakeMemoryLog } {
+/** A fake model; `fingerprint` names "another model", `memoryFormat` another engine's saved-memory format [2]. */
+export function fakeMemoryModel(options: { fingerprint?: string; memoryFormat?: number; template?: string } = {}): { model: MemoryModel; log: FakeMemoryLog } {
   const log: FakeMemoryLog = { calls: [], saves: [], opened: 0, created: 0 };
   const model: MemoryModel = {
-    info: { fingerprint: options.fingerprint ?? 'ab'.repeat(32) },
+    info: { fingerprint: options.fingerprint ?? 'ab'.repeat(32), memoryFormat: options.memoryFormat ?? 2 },
     tokenizer: tinyTokenizer(options.template),
     createSession(o) {
       log.created++;

@@ -236,7 +236,7 @@ export class FakeBinding implements EngineBinding {
     const info: NativeModelInfo = {
       architecture: 'llama', nVocab: N_VOCAB, nCtxTrain: this.spec.nCtxTrain ?? 64, nEmbd: 8, nLayer: this.nLayer, nHead: 2, nHeadKv: 2,
       headDim: 4, nFf: 16, ropeFreqBase: 10000, ropeNeox: false, rmsEps: 1e-5, tiedEmbeddings: false, weightBytes: 1234,
-      tensorTypes: { F32: 3 }, fingerprint: 'f'.repeat(16), threads: options.threads ?? 1, numerics: options.numerics ?? 'fast',
+      tensorTypes: { F32: 3 }, fingerprint: 'f'.repeat(16), memoryFormat: 2, threads: options.threads ?? 1, numerics: options.numerics ?? 'fast',
     };
     const check = () => {
       if (disposed) throw nativeError('DISPOSED', 'model has been disposed');

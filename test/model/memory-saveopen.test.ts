@@ -116,6 +116,7 @@ describe('save / open / fork round trips', () => {
     };
     expect(m).toMatchObject({ format: 'infllm-reader-memory', formatVersion: 2, nTokens: 500, nBlocks: saved.nBlocks });
     expect(m.model.fingerprint).toBe(stories.model.info().fingerprint);
+    expect(stories.model.info().memoryFormat).toBe(m.formatVersion); // the version the library keys memory folders by
     expect(m.settingsHash).toBe(saved.settingsHash);
     const { cache: _cache, ...content } = settings;
     expect(m.settings).toEqual(content);

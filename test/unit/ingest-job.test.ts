@@ -177,6 +177,12 @@ describe('IngestJob', () => {
     expect((await lib.library.listMemories(a.entry.id)).map((m) => m.dir).sort()).toEqual([a.memoryDir, c.memoryDir].sort());
     const d = await IngestJob.run({ ...jobOptions(lib), force: true });
     expect(d).toMatchObject({ status: 'ingested', memoryDir: a.memoryDir, resumedFrom: 0 });
+    // an engine with another saved-memory format would refuse a's memory: it builds its own
+    const newer = fakeMemoryModel({ memoryFormat: 3 });
+    const e = await IngestJob.run({ ...jobOptions(lib), model: newer.model });
+    expect(e).toMatchObject({ status: 'ingested', resumedFrom: 0 });
+    expect(e.memoryDir).not.toBe(a.memoryDir);
+    expect(newer.log.calls.length).toBeGreaterThan(0);
   });
 
   it('lets one job at a time work on a memory (BUSY)', async () => {
