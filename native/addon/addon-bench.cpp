@@ -67,7 +67,7 @@ Napi::Value fill_synthetic_context(const Napi::CallbackInfo & info) {
             session_core * c = &core;
             auto ms = std::make_shared<double>(0);
             return start_session_job(
-                env, info[0].As<Napi::Object>(), core, "fillSyntheticContext", "an eval or save of this session is running",
+                env, info[0].As<Napi::Object>(), core, "fillSyntheticContext", k_session_job_busy,
                 [c, n, seed, ms] {
                     const auto t0 = std::chrono::steady_clock::now();
                     fill_synthetic(*c, n, (uint64_t)seed);

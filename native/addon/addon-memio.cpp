@@ -18,8 +18,6 @@ namespace ifl_addon {
 
 namespace {
 
-constexpr const char * k_engine_version = "0.1.0";
-constexpr const char * k_busy = "an eval or save of this session is running";
 
 ifl::infllm_memory & infllm_of(session_core & c) {
     auto * m = dynamic_cast<ifl::infllm_memory *>(&c.ctx->memory());
@@ -54,11 +52,11 @@ Napi::Promise session_save(Napi::Env env, const Napi::Object & session, session_
     auto ms = std::make_shared<double>(0);
     session_core * c = &core;
     return start_session_job(
-        env, session, core, "save", k_busy,
+        env, session, core, "save", k_session_job_busy,
         [c, dir, hook, res, ms] {
             const auto t0 = std::chrono::steady_clock::now();
             ifl::save_options opt;
-            opt.engine_version = k_engine_version;
+            opt.engine_version = k_native_version;
             opt.hook = hook;
             *res = ifl::infllm_save(infllm_of(*c), model_identity(*c->ms->model), c->history.data(), (int64_t)c->history.size(),
                                     dir, opt);
@@ -84,7 +82,7 @@ Napi::Promise session_verify(Napi::Env env, const Napi::Object & session, sessio
     auto ms = std::make_shared<double>(0);
     session_core * c = &core;
     return start_session_job(
-        env, session, core, "verify", k_busy,
+        env, session, core, "verify", k_session_job_busy,
         [c, res, ms] {
             const auto t0 = std::chrono::steady_clock::now();
             *res = ifl::infllm_verify_blocks(infllm_of(*c));
@@ -141,7 +139,7 @@ ifl::memory_model_id test_identity(const ifl::attn_layout & layout) {
 ifl::save_result test_memory_save(ifl::infllm_memory & mem, const std::string & dir) {
     const std::vector<int32_t> tokens((size_t)mem.n_past(), 0);
     ifl::save_options opt;
-    opt.engine_version = k_engine_version;
+    opt.engine_version = k_native_version;
     return ifl::infllm_save(mem, test_identity(mem.layout()), tokens.data(), (int64_t)tokens.size(), dir, opt);
 }
 

@@ -75,6 +75,9 @@ std::unique_ptr<ifl::attn_memory> memory_from_options(const Napi::Value & option
 // The core of a NativeSession argument; DISPOSED when disposed.
 session_core & session_core_of(Napi::Env env, const Napi::Value & session);
 
+// BUSY message of session jobs other than eval (save, verify, the benchmark fill).
+constexpr const char * k_session_job_busy = "an eval or save of this session is running";
+
 // Runs exec on a worker while the session is marked busy (BUSY with busy_message when it already
 // is), keeping `session` alive; busy is cleared on the JS thread when the promise settles, so
 // from JS the session is busy exactly until then. done builds the resolved value.

@@ -16,6 +16,9 @@
 
 namespace ifl_addon {
 
+// Version of the native engine: buildInfo().version and the engine_version of saved memories.
+constexpr const char * k_native_version = "0.1.0";
+
 using register_fn = void (*)(Napi::Env env, Napi::Object exports);
 
 struct registrar {

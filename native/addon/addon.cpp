@@ -6,13 +6,11 @@
 
 namespace {
 
-constexpr const char * k_native_version = "0.1.0";
-
 Napi::Value build_info(const Napi::CallbackInfo & info) {
     return ifl_addon::guard(info.Env(), [&]() -> Napi::Value {
         Napi::Env env = info.Env();
         Napi::Object out = Napi::Object::New(env);
-        out.Set("version", k_native_version);
+        out.Set("version", ifl_addon::k_native_version);
         const ifl::cpu_features & f = ifl::cpu_get_features();
         Napi::Object cpu = Napi::Object::New(env);
         cpu.Set("avx2", f.avx2);
