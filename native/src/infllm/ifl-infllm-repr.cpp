@@ -31,11 +31,6 @@ uint8_t * repr_store::slot(int64_t b) {
     return pages_[pi].own->data() + (b % k_repr_page) * row_bytes();
 }
 
-const float * repr_store::row(int64_t b) const {
-    IFL_ASSERT(type_ == kv_type::f32);
-    return static_cast<const float *>(row_data(b));
-}
-
 void repr_store::row_f32(int64_t b, float * out) const {
     kv_decode_rows(type_, row_data(b), 0, nullptr, 0, 1, (int)row_len_, out);
 }

@@ -37,8 +37,6 @@ public:
     const void * row_data(int64_t b) const {
         return pages_[(size_t)(b / k_repr_page)].data + (b % k_repr_page) * row_bytes();
     }
-    // Row b as f32 (f32 rows only).
-    const float * row(int64_t b) const;
     // Row b decoded to f32 (exact for both types) into out [row_len].
     void row_f32(int64_t b, float * out) const;
     // f32 slot for the next row; commit_row() stores it (converting f32 -> f16 for f16 rows).
